@@ -1,0 +1,29 @@
+# ConsentService: the two commands first.
+#   make run    build and start the service on http://localhost:8080 (Development, embedded SQLite ./data/consents.db)
+#   make test   build with warnings as errors and run every test
+SHELL := /bin/bash
+DOTNET ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: run test build openapi clean
+
+run:
+	$(DOTNET) build src/ConsentService.Api/ConsentService.Api.csproj -c Release -nologo -v q
+	ASPNETCORE_ENVIRONMENT=$${ASPNETCORE_ENVIRONMENT:-Development} \
+	ASPNETCORE_URLS=$${ASPNETCORE_URLS:-http://localhost:8080} \
+	$(DOTNET) run --no-build -c Release --project src/ConsentService.Api/ConsentService.Api.csproj --no-launch-profile
+
+build:
+	$(DOTNET) build ConsentService.sln -c Release -nologo -v q -warnaserror
+
+test: build
+	$(DOTNET) test ConsentService.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+
+# Regenerates the committed OpenAPI document from the served one.
+openapi: build
+	UPDATE_OPENAPI=1 $(DOTNET) test tests/ConsentService.Api.Tests -c Release --no-build -nologo --filter "FullyQualifiedName~OpenApiDocumentTests"
+
+clean:
+	$(DOTNET) clean ConsentService.sln -nologo -v q
