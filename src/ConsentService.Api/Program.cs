@@ -1,6 +1,10 @@
+using ConsentService.Api;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddConsentService();
 var app = builder.Build();
-app.MapGet("/healthz/live", () => Results.Ok(new { status = "live" }));
+app.UseConsentService();
 app.Run();
 
+/// <summary>The entry point; public so integration tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,0 +1,80 @@
+using ConsentService.Application.Ports;
+using ConsentService.Application.Resources;
+using ConsentService.Application.Search;
+using Hl7.Fhir.Model;
+
+namespace ConsentService.Api.Fhir;
+
+/// <summary>The server's CapabilityStatement, built from what is actually wired: the writable types with
+/// their interactions and the search parameters the registry indexes.</summary>
+public static class CapabilityStatementBuilder
+{
+    public static CapabilityStatement Build(string baseUrl, string softwareVersion)
+    {
+        var rest = new CapabilityStatement.RestComponent { Mode = CapabilityStatement.RestfulCapabilityMode.Server };
+        foreach (var type in SupportedResources.Writable)
+        {
+            rest.Resource.Add(WritableResource(type));
+        }
+        rest.Resource.Add(new CapabilityStatement.ResourceComponent
+        {
+            Type = "AuditEvent",
+            Documentation = "The audit trail of decisions and consent changes (no interactions are offered yet).",
+        });
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = "2026-11-25",
+            Kind = CapabilityStatementKind.Instance,
+            Name = "ConsentService",
+            Title = "ConsentService: patients' consent to AI training on imaging studies",
+            Publisher = "ConsentService",
+            Software = new CapabilityStatement.SoftwareComponent { Name = "ConsentService", Version = softwareVersion },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "ConsentService FHIR R4 endpoint", Url = baseUrl },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = ["application/fhir+json", "application/fhir+xml", "json", "xml"],
+            Rest = [rest],
+        };
+    }
+
+    private static CapabilityStatement.ResourceComponent WritableResource(string type)
+    {
+        var resource = new CapabilityStatement.ResourceComponent
+        {
+            Type = type,
+            Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+            ReadHistory = true,
+            UpdateCreate = true,
+            ConditionalCreate = true,
+            ConditionalUpdate = false,
+            ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
+            ConditionalRead = CapabilityStatement.ConditionalReadStatus.NotSupported,
+        };
+        foreach (var code in new[]
+        {
+            CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.Vread,
+            CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Delete,
+            CapabilityStatement.TypeRestfulInteraction.HistoryInstance, CapabilityStatement.TypeRestfulInteraction.HistoryType,
+            CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.SearchType,
+        })
+        {
+            resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = code });
+        }
+        foreach (var parameter in SearchParameterRegistry.For(type).Concat(SearchParameterRegistry.Common))
+        {
+            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent
+            {
+                Name = parameter.Name,
+                Type = parameter.Type switch
+                {
+                    SearchParamType.Token => Hl7.Fhir.Model.SearchParamType.Token,
+                    SearchParamType.Reference => Hl7.Fhir.Model.SearchParamType.Reference,
+                    SearchParamType.Date => Hl7.Fhir.Model.SearchParamType.Date,
+                    _ => Hl7.Fhir.Model.SearchParamType.String,
+                },
+                Documentation = parameter.Description,
+            });
+        }
+        return resource;
+    }
+}

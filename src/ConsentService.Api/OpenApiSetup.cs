@@ -1,0 +1,21 @@
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace ConsentService.Api;
+
+/// <summary>The OpenAPI document served at /swagger/v1/swagger.json and committed as openapi/consent-service.json.</summary>
+public static class OpenApiSetup
+{
+    public static void Configure(SwaggerGenOptions options)
+    {
+        options.SwaggerDoc("v1", new OpenApiInfo
+        {
+            Title = "ConsentService",
+            Version = "v1",
+            Description = "Patients' consent to AI training on their imaging studies: FHIR R4 Consent and ImagingStudy "
+                + "under /fhir (bodies are FHIR resources in JSON or XML), and the JSON decision API under /api/v1.",
+        });
+        options.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>()
+            .FirstOrDefault()?.EndpointName);
+    }
+}

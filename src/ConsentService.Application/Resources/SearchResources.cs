@@ -1,0 +1,21 @@
+using ConsentService.Application.Ports;
+using ConsentService.Application.Search;
+using MediatR;
+
+namespace ConsentService.Application.Resources;
+
+/// <summary>FHIR type-level search. <paramref name="Strict"/>: the client asked for Prefer: handling=strict.</summary>
+public sealed record SearchResourcesQuery(string ResourceType, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool Strict)
+    : IRequest<SearchResult>;
+
+public sealed record SearchResult(ParsedSearch Search, SearchPage Page);
+
+public sealed class SearchResourcesHandler(IResourceStore store) : IRequestHandler<SearchResourcesQuery, SearchResult>
+{
+    public async Task<SearchResult> Handle(SearchResourcesQuery request, CancellationToken cancellationToken)
+    {
+        var parsed = SearchRequestParser.Parse(request.ResourceType, request.Parameters, request.Strict);
+        var page = await store.SearchAsync(parsed.Query, cancellationToken).ConfigureAwait(false);
+        return new SearchResult(parsed, page);
+    }
+}

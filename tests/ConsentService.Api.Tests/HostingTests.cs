@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ConsentService.Api.Tests;
+
+public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task Health_endpoints_answer_and_ready_reports_the_store()
+    {
+        using var http = factory.CreateClient();
+        var live = await http.GetAsync("/healthz/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        var ready = await http.GetAsync("/healthz/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Database_file_is_created_on_first_start()
+    {
+        using var http = factory.CreateClient();
+        await http.GetAsync("/healthz/ready");
+        Assert.True(File.Exists(factory.DatabasePath));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Security_headers_and_no_server_header()
+    {
+        using var http = factory.CreateClient();
+        var response = await http.GetAsync("/fhir/metadata");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.False(response.Headers.Contains("Server"));
+    }
+
+    [Theory]
+    [InlineData("Cosmos", "not available")]
+    [InlineData("Postgres", "not a known store")]
+    public void Unsupported_storage_provider_stops_the_service_with_a_clear_message(string provider, string message)
+    {
+        using var bad = new ConfiguredFactory(provider);
+        var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
+        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException;
+        Assert.NotNull(validation);
+        Assert.Contains(message, validation!.Message);
+        Assert.Contains("Storage:Provider", validation.Message);
+    }
+
+    private sealed class ConfiguredFactory(string provider) : ConsentServiceFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Storage:Provider", provider);
+        }
+    }
+}
