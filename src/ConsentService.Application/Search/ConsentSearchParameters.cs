@@ -15,6 +15,9 @@ internal static class ConsentSearchParameters
     private static readonly string[] ConsentorTypes =
         ["Organization", "Patient", "Practitioner", "PractitionerRole", "RelatedPerson"];
 
+    // Reference(Any): every R4 resource type except Parameters, which R4 never lists as a reference target.
+    private static readonly string[] AnyResourceType = [.. ModelInfo.SupportedResources.Where(t => t != "Parameters")];
+
     public static ResourceSearchParameters<Consent> All { get; } = new ResourceSearchParameters<Consent>("Consent")
         .Add("patient", SearchParamType.Reference, "Consent.patient", "Who the consent applies to",
             (c, x) => x.Reference(c.Patient), "Patient")
@@ -35,7 +38,7 @@ internal static class ConsentSearchParameters
         .Add("action", SearchParamType.Token, "Consent.provision.action", "Actions controlled by this rule",
             (c, x) => x.Concepts(c.Provision?.Action))
         .Add("data", SearchParamType.Reference, "Consent.provision.data.reference", "The actual data reference",
-            (c, x) => x.References(c.Provision?.Data, data => data.Reference), [.. ModelInfo.SupportedResources])
+            (c, x) => x.References(c.Provision?.Data, data => data.Reference), AnyResourceType)
         .Add("security-label", SearchParamType.Token, "Consent.provision.securityLabel", "Security Labels that define affected resources",
             (c, x) => x.Codings(c.Provision?.SecurityLabel))
         .Add("consentor", SearchParamType.Reference, "Consent.performer", "Who is agreeing to the policy and rules",
