@@ -8,8 +8,8 @@ namespace ConsentService.Api.Fhir;
 /// <summary>Builds searchset and history bundles with paging links.</summary>
 public static class Bundles
 {
-    /// <summary>Our paging parameters; they are rewritten in each link, the client's other parameters kept.</summary>
-    private static readonly HashSet<string> PagingParameters = new(StringComparer.Ordinal) { "_count", "_offset", "_snapshot", "_cursor", "_format" };
+    /// <summary>History paging parameters; rewritten in each next link, the client's other parameters kept.</summary>
+    private static readonly HashSet<string> HistoryPagingParameters = new(StringComparer.Ordinal) { "_count", "_cursor" };
 
     public static Bundle Searchset(HttpRequest request, string resourceType, SearchResult result)
     {
@@ -17,13 +17,7 @@ public static class Bundles
         var page = result.Page;
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Id = Guid.NewGuid().ToString(), Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
         var baseUrl = FhirResponses.BaseUrl(request);
-        var kept = KeptParameters(request);
-        string Link(int offset) => Url($"{baseUrl}/{resourceType}", kept.Concat(
-        [
-            new("_count", query.Count.ToString(CultureInfo.InvariantCulture)),
-            new("_offset", offset.ToString(CultureInfo.InvariantCulture)),
-            new("_snapshot", page.Snapshot.ToString(CultureInfo.InvariantCulture)),
-        ]));
+        string Link(int offset) => $"{baseUrl}/{resourceType}?{result.Search.ToQueryString(offset, page.Snapshot, query.Count)}";
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = Link(query.Offset) });
         if (!query.SummaryCount && query.Count > 0)
         {
@@ -112,7 +106,7 @@ public static class Bundles
     }
 
     private static List<KeyValuePair<string, string>> KeptParameters(HttpRequest request) =>
-        request.Query.Where(q => !PagingParameters.Contains(q.Key))
+        request.Query.Where(q => !HistoryPagingParameters.Contains(q.Key))
             .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))
             .ToList();
 
