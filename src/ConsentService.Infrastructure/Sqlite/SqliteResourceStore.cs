@@ -1,0 +1,383 @@
+using System.Globalization;
+using ConsentService.Application;
+using ConsentService.Application.Ports;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ConsentService.Infrastructure.Sqlite;
+
+/// <summary>
+/// <see cref="IResourceStore"/> on an embedded SQLite file (WAL, synchronous=FULL). Writes go through one
+/// <see cref="SqliteWriter"/> (serialised, group-committed); reads use pooled read connections. See
+/// docs/storage.md ("SQLite") for the schema and the concurrency model.
+/// </summary>
+public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDisposable
+{
+    private const long MicrosecondTicks = TimeSpan.TicksPerMicrosecond;
+
+    private const string CurrentSql =
+        "SELECT seq, version_id, deleted FROM resource_version WHERE type = $t AND id = $i ORDER BY version_id DESC LIMIT 1;";
+    private const string LatestSql =
+        $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE r.type = $t AND r.id = $i ORDER BY r.version_id DESC LIMIT 1;";
+    private const string VersionSql =
+        $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE r.type = $t AND r.id = $i AND r.version_id = $v;";
+    private const string AsOfSql =
+        $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE r.type = $t AND r.id = $i AND r.seq <= $s ORDER BY r.version_id DESC LIMIT 1;";
+    private const string ByUniqueKeySql =
+        $"SELECT {SqliteRows.Columns} FROM unique_key u JOIN resource_version r ON r.seq = u.seq WHERE u.type = $t AND u.key = $k;";
+    private const string SequenceSql = "SELECT COALESCE(MAX(seq), 0) FROM resource_version;";
+
+    private readonly SqliteSession _writeSession;
+    private readonly SqliteWriter _writer;
+    private readonly SqliteReaderPool _readers;
+    private readonly TimeProvider _time;
+    private long _lastStampTicks; // touched only by the writer loop
+    private int _disposed;
+
+    public SqliteResourceStore(IOptions<SqliteOptions> options, ILogger<SqliteResourceStore>? logger = null)
+        : this(options.Value, logger)
+    {
+    }
+
+    public SqliteResourceStore(SqliteOptions options, ILogger<SqliteResourceStore>? logger = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
+        _time = time ?? TimeProvider.System;
+        var path = System.IO.Path.GetFullPath(options.Path);
+        var folder = System.IO.Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+
+        _writeSession = SqliteSession.Open(path, readOnly: false);
+        try
+        {
+            var mode = Convert.ToString(_writeSession.Scalar("PRAGMA journal_mode=WAL;"), CultureInfo.InvariantCulture);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"SQLite refused WAL journal mode (got '{mode}').");
+            var from = SqliteMigrations.CurrentVersionOrZero(_writeSession.Connection);
+            var to = SqliteMigrations.Apply(_writeSession.Connection);
+            if (to != from)
+                logger?.LogInformation("SQLite schema migrated from version {From} to {To}", from, to);
+            _lastStampTicks = Convert.ToInt64(_writeSession.Scalar("SELECT COALESCE(MAX(last_updated), 0) FROM resource_version;"), CultureInfo.InvariantCulture);
+        }
+        catch
+        {
+            _writeSession.Dispose();
+            throw;
+        }
+        Path = path;
+        _writer = new SqliteWriter(_writeSession);
+        _readers = new SqliteReaderPool(path);
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>The serialised write path. A unit of work submitted here runs in the same transaction as the
+    /// other units of its group commit; use the <c>*InTransaction</c> methods inside it to write resources
+    /// atomically with other records.</summary>
+    internal SqliteWriter Writer => _writer;
+
+    // ---- IResourceStore: writes ----
+
+    public Task<StoredResource> CreateAsync(ResourceWrite write, CancellationToken ct) =>
+        _writer.ExecuteAsync(s => CreateInTransaction(s, write), ct);
+
+    public Task<(StoredResource Resource, bool Created)> CreateIfNoneExistAsync(ResourceWrite write, SearchQuery ifNoneExist, CancellationToken ct) =>
+        _writer.ExecuteAsync(s =>
+        {
+            var snapshot = Sequence(s);
+            var found = SqliteSearch.Run(s, ifNoneExist, snapshot, withTotal: false, limit: 2).Resources;
+            return found.Count switch
+            {
+                0 => (CreateInTransaction(s, write), true),
+                1 => (found[0], false),
+                _ => throw new PreconditionFailedException("The conditional create criteria match more than one resource."),
+            };
+        }, ct);
+
+    public Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct) =>
+        _writer.ExecuteAsync(s => UpsertInTransaction(s, write), ct);
+
+    public Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct) =>
+        _writer.ExecuteAsync(s => DeleteInTransaction(s, resourceType, id, ifMatchVersion), ct);
+
+    internal StoredResource CreateInTransaction(SqliteSession s, ResourceWrite write)
+    {
+        if (Current(s, write.ResourceType, write.Id) is not null)
+            throw new ResourceConflictException($"A {write.ResourceType} with this id already exists.");
+        CheckUniqueKeys(s, write);
+        return AppendVersion(s, write.ResourceType, write.Id, 1, previousSeq: null, write);
+    }
+
+    internal (StoredResource Resource, bool Created) UpsertInTransaction(SqliteSession s, ResourceWrite write)
+    {
+        var current = Current(s, write.ResourceType, write.Id);
+        CheckIfMatch(current, write.IfMatchVersion);
+        CheckUniqueKeys(s, write);
+        var created = current is null || current.Value.Deleted;
+        var version = AppendVersion(s, write.ResourceType, write.Id, (current?.VersionId ?? 0) + 1, current?.Seq, write);
+        return (version, created);
+    }
+
+    internal StoredResource? DeleteInTransaction(SqliteSession s, string resourceType, string id, int? ifMatchVersion)
+    {
+        var current = Current(s, resourceType, id);
+        if (current is null || current.Value.Deleted)
+            return null;
+        CheckIfMatch(current, ifMatchVersion);
+        return AppendVersion(s, resourceType, id, current.Value.VersionId + 1, current.Value.Seq, write: null);
+    }
+
+    private readonly record struct CurrentVersion(long Seq, int VersionId, bool Deleted);
+
+    private static CurrentVersion? Current(SqliteSession s, string type, string id)
+    {
+        var cmd = s.Command(CurrentSql);
+        cmd.Parameters.AddWithValue("$t", type);
+        cmd.Parameters.AddWithValue("$i", id);
+        using var row = cmd.ExecuteReader();
+        return row.Read() ? new CurrentVersion(row.GetInt64(0), row.GetInt32(1), row.GetInt64(2) != 0) : null;
+    }
+
+    private static void CheckIfMatch(CurrentVersion? current, int? ifMatchVersion)
+    {
+        if (ifMatchVersion is { } expected && current?.VersionId != expected)
+            throw new PreconditionFailedException("The resource's current version does not match If-Match.");
+    }
+
+    private static void CheckUniqueKeys(SqliteSession s, ResourceWrite write)
+    {
+        foreach (var key in write.UniqueKeys)
+        {
+            var cmd = s.Command("SELECT id FROM unique_key WHERE type = $t AND key = $k;");
+            cmd.Parameters.AddWithValue("$t", write.ResourceType);
+            cmd.Parameters.AddWithValue("$k", key);
+            if (cmd.ExecuteScalar() is string holder && !string.Equals(holder, write.Id, StringComparison.Ordinal))
+                throw new ResourceConflictException($"A unique key of this {write.ResourceType} is held by another resource.");
+        }
+    }
+
+    /// <summary>Inserts the next version (a delete when <paramref name="write"/> is null), closes the previous
+    /// one, and replaces the resource's unique keys and (per version) its index entries.</summary>
+    private StoredResource AppendVersion(SqliteSession s, string type, string id, int versionId, long? previousSeq, ResourceWrite? write)
+    {
+        var lastUpdated = NextTimestamp();
+        var json = write is null ? "" : ResourceMetaStamp.Apply(write.Json, versionId, lastUpdated);
+
+        var insert = s.Command(
+            "INSERT INTO resource_version (type, id, version_id, last_updated, deleted, json) VALUES ($t, $i, $v, $u, $d, $j) RETURNING seq;");
+        insert.Parameters.AddWithValue("$t", type);
+        insert.Parameters.AddWithValue("$i", id);
+        insert.Parameters.AddWithValue("$v", versionId);
+        insert.Parameters.AddWithValue("$u", lastUpdated.UtcTicks);
+        insert.Parameters.AddWithValue("$d", write is null ? 1 : 0);
+        insert.Parameters.AddWithValue("$j", json);
+        var seq = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+
+        if (previousSeq is { } previous)
+        {
+            var close = s.Command("UPDATE resource_version SET valid_to = $seq WHERE seq = $prev;");
+            close.Parameters.AddWithValue("$seq", seq);
+            close.Parameters.AddWithValue("$prev", previous);
+            close.ExecuteNonQuery();
+
+            var freeKeys = s.Command("DELETE FROM unique_key WHERE type = $t AND id = $i;");
+            freeKeys.Parameters.AddWithValue("$t", type);
+            freeKeys.Parameters.AddWithValue("$i", id);
+            freeKeys.ExecuteNonQuery();
+        }
+
+        if (write is not null)
+        {
+            foreach (var key in write.UniqueKeys.Distinct(StringComparer.Ordinal))
+            {
+                var hold = s.Command("INSERT INTO unique_key (type, key, id, seq) VALUES ($t, $k, $i, $seq);");
+                hold.Parameters.AddWithValue("$t", type);
+                hold.Parameters.AddWithValue("$k", key);
+                hold.Parameters.AddWithValue("$i", id);
+                hold.Parameters.AddWithValue("$seq", seq);
+                hold.ExecuteNonQuery();
+            }
+            foreach (var entry in write.Index)
+                WriteIndexEntry(s, type, seq, entry);
+        }
+
+        return new StoredResource(type, id, versionId, lastUpdated, write is null, json, seq);
+    }
+
+    private static void WriteIndexEntry(SqliteSession s, string type, long seq, SearchIndexEntry entry)
+    {
+        SqliteCommand cmd;
+        switch (entry.Type)
+        {
+            case SearchParamType.Token:
+                cmd = s.Command("INSERT INTO search_token (seq, type, param, system, value) VALUES ($seq, $t, $p, $a, $b);");
+                cmd.Parameters.AddWithValue("$a", entry.System ?? "");
+                cmd.Parameters.AddWithValue("$b", entry.Value ?? "");
+                break;
+            case SearchParamType.Reference when entry.Value is not null:
+                var (refType, refId) = SqliteSearch.SplitReference(entry.Value);
+                cmd = s.Command("INSERT INTO search_reference (seq, type, param, ref_type, ref_id) VALUES ($seq, $t, $p, $a, $b);");
+                cmd.Parameters.AddWithValue("$a", refType);
+                cmd.Parameters.AddWithValue("$b", refId);
+                break;
+            case SearchParamType.Date:
+                cmd = s.Command("INSERT INTO search_date (seq, type, param, low, high) VALUES ($seq, $t, $p, $a, $b);");
+                cmd.Parameters.AddWithValue("$a", (entry.Low ?? DateTimeOffset.MinValue).UtcTicks);
+                cmd.Parameters.AddWithValue("$b", (entry.High ?? DateTimeOffset.MaxValue).UtcTicks);
+                break;
+            case SearchParamType.String when entry.Value is not null:
+                cmd = s.Command("INSERT INTO search_string (seq, type, param, value) VALUES ($seq, $t, $p, $b);");
+                cmd.Parameters.AddWithValue("$b", entry.Value);
+                break;
+            default:
+                return; // a reference or string entry without a value indexes nothing
+        }
+        cmd.Parameters.AddWithValue("$seq", seq);
+        cmd.Parameters.AddWithValue("$t", type);
+        cmd.Parameters.AddWithValue("$p", entry.Parameter);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Now, at microsecond precision (what the JSON carries), strictly after the previous version's
+    /// timestamp so that versions never share a lastUpdated. Called only on the writer loop.</summary>
+    private DateTimeOffset NextTimestamp()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        now -= now % MicrosecondTicks;
+        if (now <= _lastStampTicks)
+            now = _lastStampTicks + MicrosecondTicks;
+        _lastStampTicks = now;
+        return new DateTimeOffset(now, TimeSpan.Zero);
+    }
+
+    private static long Sequence(SqliteSession s) =>
+        Convert.ToInt64(s.Command(SequenceSql).ExecuteScalar(), CultureInfo.InvariantCulture);
+
+    // ---- IResourceStore: reads ----
+
+    public Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken ct) =>
+        ReadOne(LatestSql, resourceType, id, null, ct);
+
+    public Task<StoredResource?> ReadVersionAsync(string resourceType, string id, int versionId, CancellationToken ct) =>
+        ReadOne(VersionSql, resourceType, id, ("$v", versionId), ct);
+
+    public Task<StoredResource?> ReadAsOfAsync(string resourceType, string id, long sequence, CancellationToken ct) =>
+        ReadOne(AsOfSql, resourceType, id, ("$s", sequence), ct);
+
+    private Task<StoredResource?> ReadOne(string sql, string type, string id, (string Name, object Value)? extra, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.Read(s =>
+        {
+            var cmd = s.Command(sql);
+            cmd.Parameters.AddWithValue("$t", type);
+            cmd.Parameters.AddWithValue("$i", id);
+            if (extra is { } p)
+                cmd.Parameters.AddWithValue(p.Name, p.Value);
+            return SqliteRows.ReadSingle(cmd);
+        }));
+    }
+
+    public Task<HistoryPage> HistoryAsync(string resourceType, string? id, HistoryQuery query, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var filter = "r.type = $t"
+            + (id is null ? "" : " AND r.id = $i")
+            + (query.Since is null ? "" : " AND r.last_updated >= $since");
+        return Task.FromResult(_readers.Read(s =>
+        {
+            SqliteCommand Prepare(string sql)
+            {
+                var cmd = s.Command(sql);
+                cmd.Parameters.AddWithValue("$t", resourceType);
+                if (id is not null)
+                    cmd.Parameters.AddWithValue("$i", id);
+                if (query.Since is { } since)
+                    cmd.Parameters.AddWithValue("$since", since.UtcTicks);
+                return cmd;
+            }
+
+            var total = Convert.ToInt32(Prepare($"SELECT COUNT(*) FROM resource_version r WHERE {filter};").ExecuteScalar(), CultureInfo.InvariantCulture);
+            if (query.Count <= 0)
+                return new HistoryPage([], total, null);
+            var page = Prepare($"SELECT {SqliteRows.Columns} FROM resource_version r WHERE {filter}"
+                + (query.Before is null ? "" : " AND r.seq < $before") + " ORDER BY r.seq DESC LIMIT $n;");
+            if (query.Before is { } before)
+                page.Parameters.AddWithValue("$before", before);
+            page.Parameters.AddWithValue("$n", query.Count + 1);
+            var versions = SqliteRows.ReadAll(page);
+            long? next = null;
+            if (versions.Count > query.Count)
+            {
+                versions.RemoveAt(versions.Count - 1);
+                next = versions[^1].Sequence;
+            }
+            return new HistoryPage(versions, total, next);
+        }));
+    }
+
+    public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.Read(s =>
+        {
+            var now = Sequence(s);
+            var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
+            return SqliteSearch.Run(s, query, snapshot, withTotal: true);
+        }));
+    }
+
+    public Task<StoredResource?> FindByUniqueKeyAsync(string resourceType, string key, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.Read(s =>
+        {
+            var cmd = s.Command(ByUniqueKeySql);
+            cmd.Parameters.AddWithValue("$t", resourceType);
+            cmd.Parameters.AddWithValue("$k", key);
+            return SqliteRows.ReadSingle(cmd);
+        }));
+    }
+
+    public Task<long> CurrentSequenceAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.Read(Sequence));
+    }
+
+    public Task<bool> PingAsync(CancellationToken ct)
+    {
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            return Task.FromResult(_readers.Read(s => Convert.ToInt64(s.Command("SELECT 1;").ExecuteScalar(), CultureInfo.InvariantCulture) == 1));
+        }
+        catch (SqliteException)
+        {
+            return Task.FromResult(false);
+        }
+    }
+
+    /// <summary>Reads a PRAGMA on the write connection and on a read connection (diagnostics and tests).</summary>
+    internal async Task<(string Writer, string Reader)> PragmaAsync(string name)
+    {
+        var sql = $"PRAGMA {name};";
+        var writer = await _writer.ExecuteAsync(s => Convert.ToString(s.Command(sql).ExecuteScalar(), CultureInfo.InvariantCulture) ?? "", CancellationToken.None).ConfigureAwait(false);
+        var reader = _readers.Read(s => Convert.ToString(s.Command(sql).ExecuteScalar(), CultureInfo.InvariantCulture) ?? "");
+        return (writer, reader);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _readers.Dispose();
+        _writeSession.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text;
+using ConsentService.Application.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace ConsentService.Infrastructure.Sqlite;
+
+/// <summary>
+/// Translates a <see cref="SearchQuery"/> into SQL over the index tables written with each version. Nothing
+/// here reads stored JSON. The versions searched are those current at the snapshot sequence:
+/// <c>seq &lt;= snapshot &lt; valid_to</c>, and not deletes.
+/// </summary>
+internal sealed class SqliteSearch
+{
+    private readonly StringBuilder _where = new();
+    private readonly List<(string Name, object Value)> _parameters = [];
+
+    private SqliteSearch(SearchQuery query, long snapshot)
+    {
+        _where.Append("r.type = $type AND r.seq <= $snap AND r.valid_to > $snap AND r.deleted = 0");
+        _parameters.Add(("$type", query.ResourceType));
+        _parameters.Add(("$snap", snapshot));
+        foreach (var clause in query.Clauses)
+            _where.Append(" AND ").Append(Clause(clause));
+        OrderBy = Order(query.Sort);
+    }
+
+    private string OrderBy { get; }
+
+    /// <summary>Runs the search on <paramref name="session"/> (a reader, or the writer inside its transaction).</summary>
+    /// <param name="limit">Page size; defaults to the query's Count (SummaryCount: none).</param>
+    public static SearchPage Run(SqliteSession session, SearchQuery query, long snapshot, bool withTotal, int? limit = null)
+    {
+        var search = new SqliteSearch(query, snapshot);
+        var total = 0;
+        if (withTotal)
+        {
+            using var count = search.Bind(session.AdHoc($"SELECT COUNT(*) FROM resource_version r WHERE {search._where};"));
+            total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        var take = limit ?? (query.SummaryCount ? 0 : query.Count);
+        var resources = new List<StoredResource>();
+        if (take > 0)
+        {
+            using var page = search.Bind(session.AdHoc(
+                $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE {search._where} ORDER BY {search.OrderBy} LIMIT $limit OFFSET $offset;"));
+            page.Parameters.AddWithValue("$limit", take);
+            page.Parameters.AddWithValue("$offset", Math.Max(0, query.Offset));
+            resources = SqliteRows.ReadAll(page);
+        }
+        return new SearchPage(resources, total, snapshot);
+    }
+
+    private SqliteCommand Bind(SqliteCommand cmd)
+    {
+        foreach (var (name, value) in _parameters)
+            cmd.Parameters.AddWithValue(name, value);
+        return cmd;
+    }
+
+    private string P(object value)
+    {
+        var name = "$p" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+        _parameters.Add((name, value));
+        return name;
+    }
+
+    private string Clause(SearchClause clause)
+    {
+        var not = clause.Negate ? "NOT " : "";
+        switch (clause.Parameter)
+        {
+            case "_id":
+                return $"r.id {not}IN ({string.Join(", ", clause.AnyOf.Select(v => P(v.Value ?? "")))})";
+            case "_lastUpdated":
+                return $"{not}({AnyOf(clause, v => DateCondition(v, "r.last_updated", "r.last_updated"))})";
+        }
+        var (table, condition) = clause.Type switch
+        {
+            SearchParamType.Token => ("search_token", (Func<SearchValue, string>)TokenCondition),
+            SearchParamType.Reference => ("search_reference", ReferenceCondition),
+            SearchParamType.Date => ("search_date", v => DateCondition(v, "x.low", "x.high")),
+            SearchParamType.String => ("search_string", StringCondition),
+            _ => throw new ArgumentOutOfRangeException(nameof(clause), clause.Type, "Unknown search parameter type."),
+        };
+        return $"r.seq {not}IN (SELECT x.seq FROM {table} x WHERE x.type = $type AND x.param = {P(clause.Parameter)} AND ({AnyOf(clause, condition)}))";
+    }
+
+    private static string AnyOf(SearchClause clause, Func<SearchValue, string> condition) =>
+        clause.AnyOf.Count == 0 ? "0" : string.Join(" OR ", clause.AnyOf.Select(v => "(" + condition(v) + ")"));
+
+    private string TokenCondition(SearchValue v)
+    {
+        var parts = new List<string>(2);
+        if (v.Value is not null)
+            parts.Add($"x.value = {P(v.Value)}");
+        if (v.SystemIsEmpty)
+            parts.Add("x.system = ''");
+        else if (v.System is not null)
+            parts.Add($"x.system = {P(v.System)}");
+        return parts.Count == 0 ? "1" : string.Join(" AND ", parts);
+    }
+
+    private string ReferenceCondition(SearchValue v)
+    {
+        if (v.Value is null)
+            return "1";
+        if (v.MatchIdOnly)
+            return $"x.ref_id = {P(v.Value)}";
+        var (type, id) = SplitReference(v.Value);
+        return $"x.ref_id = {P(id)} AND x.ref_type = {P(type)}";
+    }
+
+    /// <summary>FHIR range semantics: the resource's range [low, high] against the search range.</summary>
+    private string DateCondition(SearchValue v, string low, string high)
+    {
+        var sLow = P(v.Low.UtcTicks);
+        var sHigh = P(v.High.UtcTicks);
+        return v.Prefix switch
+        {
+            DatePrefix.Eq => $"{low} >= {sLow} AND {high} <= {sHigh}",
+            DatePrefix.Ne => $"NOT ({low} >= {sLow} AND {high} <= {sHigh})",
+            DatePrefix.Gt => $"{high} > {sHigh}",
+            DatePrefix.Lt => $"{low} < {sLow}",
+            DatePrefix.Ge => $"{high} >= {sLow}",
+            DatePrefix.Le => $"{low} <= {sHigh}",
+            _ => throw new ArgumentOutOfRangeException(nameof(v), v.Prefix, "Unknown date prefix."),
+        };
+    }
+
+    /// <summary>Prefix match. GLOB is case-sensitive (values are normalised on both sides) and, with a literal
+    /// prefix, is served by the index on (type, param, value).</summary>
+    private string StringCondition(SearchValue v) => $"x.value GLOB {P(EscapeGlob(v.Value ?? "") + "*")}";
+
+    private static string EscapeGlob(string value)
+    {
+        var sb = new StringBuilder(value.Length + 4);
+        foreach (var c in value)
+        {
+            if (c is '*' or '?' or '[')
+                sb.Append('[').Append(c).Append(']');
+            else
+                sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    private string Order(IReadOnlyList<SortSpec> sort)
+    {
+        if (sort.Count == 0)
+            return "r.seq";
+        var keys = new List<string>(sort.Count + 1);
+        foreach (var spec in sort)
+        {
+            var dir = spec.Descending ? "DESC" : "ASC";
+            if (spec.Parameter == "_lastUpdated")
+            {
+                keys.Add($"r.last_updated {dir}");
+                continue;
+            }
+            // earliest Low of the date parameter; resources without a value sort last either way
+            var expr = $"(SELECT MIN(d.low) FROM search_date d WHERE d.seq = r.seq AND d.param = {P(spec.Parameter)})";
+            keys.Add($"{expr} IS NULL, {expr} {dir}");
+        }
+        keys.Add("r.id ASC");
+        return string.Join(", ", keys);
+    }
+
+    /// <summary>"Type/id" -> (Type, id), split at the last '/'; a value without '/' has type "".</summary>
+    public static (string Type, string Id) SplitReference(string reference)
+    {
+        var slash = reference.LastIndexOf('/');
+        return slash < 0 ? ("", reference) : (reference[..slash], reference[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace ConsentService.Infrastructure.Sqlite;
+
+/// <summary>
+/// One open connection with its prepared commands. Microsoft.Data.Sqlite keeps a command's prepared statement
+/// as long as its text is unchanged, so fixed statements are created once per connection and reused.
+/// Not thread-safe: a session is used by one caller at a time (the writer loop, or a rented reader).
+/// </summary>
+internal sealed class SqliteSession : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>The open transaction commands are enlisted in, or null.</summary>
+    public SqliteTransaction? Transaction { get; set; }
+
+    private SqliteSession(SqliteConnection connection) => Connection = connection;
+
+    public static SqliteSession Open(string path, bool readOnly)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // the store pools its own sessions (with their prepared commands)
+            DefaultTimeout = 30,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        var session = new SqliteSession(connection);
+        // journal_mode=WAL is a property of the file (set once by the writer); synchronous and foreign_keys
+        // are per connection. FULL: the WAL is fsynced at every commit, so an acknowledged write survives
+        // power loss.
+        session.Execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;");
+        if (readOnly)
+            session.Execute("PRAGMA query_only=ON;");
+        return session;
+    }
+
+    /// <summary>A reusable command for fixed SQL text, with its parameters cleared and enlisted in
+    /// <see cref="Transaction"/>.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = Connection.CreateCommand();
+            cmd.CommandText = sql;
+            _commands.Add(sql, cmd);
+        }
+        cmd.Parameters.Clear();
+        cmd.Transaction = Transaction;
+        return cmd;
+    }
+
+    /// <summary>A one-off command (for SQL text built per request, e.g. searches).</summary>
+    public SqliteCommand AdHoc(string sql)
+    {
+        var cmd = Connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = Transaction;
+        return cmd;
+    }
+
+    public void Execute(string sql)
+    {
+        using var cmd = AdHoc(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    public object? Scalar(string sql)
+    {
+        using var cmd = AdHoc(sql);
+        return cmd.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        foreach (var cmd in _commands.Values)
+            cmd.Dispose();
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}
+
+/// <summary>Read sessions, rented one per read. WAL lets them read concurrently with each other and with the
+/// writer; each statement sees the last committed state.</summary>
+internal sealed class SqliteReaderPool(string path) : IDisposable
+{
+    private readonly ConcurrentBag<SqliteSession> _idle = [];
+    private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
+    private volatile bool _disposed;
+
+    public T Read<T>(Func<SqliteSession, T> read)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var session = _idle.TryTake(out var idle) ? idle : SqliteSession.Open(path, readOnly: true);
+        try
+        {
+            return read(session);
+        }
+        finally
+        {
+            if (_disposed || _idle.Count >= _maxIdle)
+                session.Dispose();
+            else
+                _idle.Add(session);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var session))
+            session.Dispose();
+    }
+}

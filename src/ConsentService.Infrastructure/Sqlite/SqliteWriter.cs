@@ -1,0 +1,144 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace ConsentService.Infrastructure.Sqlite;
+
+/// <summary>
+/// The single writer of the database (SQLite allows one). Callers submit units of work; one loop runs them on
+/// the one write connection. Whatever is queued when the loop is free is run in ONE <c>BEGIN IMMEDIATE</c>
+/// transaction (group commit: many writes share one fsync), each unit inside its own savepoint so that a unit
+/// that throws (a conflict, a failed precondition) is rolled back alone. A unit's task completes only after the
+/// transaction has committed, i.e. after the data is durable.
+/// </summary>
+/// <remarks>
+/// A unit sees the writes of the units before it (same connection and transaction), so checks done inside a
+/// unit (If-Match, existence, unique keys) are serialised with every other write. To commit further records
+/// atomically with a resource write (e.g. an audit record), submit one unit that does both through the same
+/// <see cref="SqliteSession"/>.
+/// </remarks>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private const int MaxUnitsPerTransaction = 512;
+
+    private readonly SqliteSession _session;
+    private readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+
+    public SqliteWriter(SqliteSession session)
+    {
+        _session = session;
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside a write transaction and completes after the commit.</summary>
+    public Task<T> ExecuteAsync<T>(Func<SqliteSession, T> work, CancellationToken ct)
+    {
+        var unit = new Unit<T>(work, ct);
+        if (!_queue.Writer.TryWrite(unit))
+            throw new ObjectDisposedException(nameof(SqliteWriter));
+        return unit.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<IUnit>(MaxUnitsPerTransaction);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxUnitsPerTransaction && _queue.Reader.TryRead(out var unit))
+            {
+                if (unit.IsCancellationRequested)
+                    unit.Cancel();
+                else
+                    batch.Add(unit);
+            }
+            if (batch.Count > 0)
+                RunBatch(batch);
+        }
+    }
+
+    private void RunBatch(List<IUnit> batch)
+    {
+        try
+        {
+            using (var tx = _session.Connection.BeginTransaction(deferred: false)) // BEGIN IMMEDIATE
+            {
+                _session.Transaction = tx;
+                try
+                {
+                    foreach (var unit in batch)
+                        RunInSavepoint(unit);
+                    tx.Commit();
+                }
+                finally
+                {
+                    _session.Transaction = null;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var unit in batch)
+                unit.Fail(ex); // no-op for units that already failed on their own
+            return;
+        }
+        foreach (var unit in batch)
+            unit.Publish();
+    }
+
+    private void RunInSavepoint(IUnit unit)
+    {
+        _session.Command("SAVEPOINT unit;").ExecuteNonQuery();
+        try
+        {
+            unit.Run(_session);
+            _session.Command("RELEASE unit;").ExecuteNonQuery();
+        }
+        catch (Exception ex)
+        {
+            _session.Command("ROLLBACK TO unit;").ExecuteNonQuery();
+            _session.Command("RELEASE unit;").ExecuteNonQuery();
+            unit.Fail(ex);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private interface IUnit
+    {
+        bool IsCancellationRequested { get; }
+        void Run(SqliteSession session);
+        void Publish();
+        void Fail(Exception ex);
+        void Cancel();
+    }
+
+    private sealed class Unit<T>(Func<SqliteSession, T> work, CancellationToken ct) : IUnit
+    {
+        private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private bool _ran;
+
+        public Task<T> Task => _tcs.Task;
+        public bool IsCancellationRequested => ct.IsCancellationRequested;
+
+        public void Run(SqliteSession session)
+        {
+            _result = work(session);
+            _ran = true;
+        }
+
+        public void Publish()
+        {
+            if (_ran)
+                _tcs.TrySetResult(_result!);
+        }
+
+        public void Fail(Exception ex) => _tcs.TrySetException(ex);
+        public void Cancel() => _tcs.TrySetCanceled(ct);
+    }
+}

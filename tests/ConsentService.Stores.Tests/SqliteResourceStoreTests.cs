@@ -1,0 +1,185 @@
+using ConsentService.Application.Ports;
+using ConsentService.Infrastructure.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using static ConsentService.Stores.Tests.StoreTestData;
+
+namespace ConsentService.Stores.Tests;
+
+/// <summary>A temporary folder for database files, deleted with everything in it.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateDirectory(
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "consent-store-tests", Guid.NewGuid().ToString("N"))).FullName;
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+            Directory.Delete(Path, recursive: true);
+    }
+}
+
+/// <summary>The store contract on a SQLite file in a temporary folder.</summary>
+public sealed class SqliteResourceStoreTests : ResourceStoreContract
+{
+    private readonly TempFolder _folder = new();
+
+    protected override Task<IResourceStore> CreateEmptyStoreAsync() =>
+        Task.FromResult<IResourceStore>(new SqliteResourceStore(new SqliteOptions { Path = _folder.File("store.db") }));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _folder.Dispose();
+    }
+}
+
+/// <summary>What is specific to the SQLite store: pragmas, migrations, the file.</summary>
+public sealed class SqliteStoreFileTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private SqliteResourceStore Open(string name = "store.db") => new(new SqliteOptions { Path = _folder.File(name) });
+
+    private static SqliteConnection Raw(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    [Fact]
+    public async Task Wal_and_synchronous_full_and_foreign_keys_are_in_effect_on_writer_and_readers()
+    {
+        await using var store = Open();
+
+        Assert.Equal(("wal", "wal"), await store.PragmaAsync("journal_mode"));
+        Assert.Equal(("2", "2"), await store.PragmaAsync("synchronous")); // 2 = FULL
+        Assert.Equal(("1", "1"), await store.PragmaAsync("foreign_keys"));
+        using var raw = Raw(store.Path);
+        Assert.Equal("wal", Scalar(raw, "PRAGMA journal_mode;")); // persistent in the file
+    }
+
+    [Fact]
+    public async Task A_new_file_is_migrated_to_the_latest_schema_version_in_a_created_folder()
+    {
+        var path = _folder.File(System.IO.Path.Combine("nested", "deeper", "new.db"));
+        await using (var store = new SqliteResourceStore(new SqliteOptions { Path = path }))
+            Assert.True(await store.PingAsync(None));
+
+        Assert.True(File.Exists(path));
+        using var raw = Raw(path);
+        Assert.Equal((long)SqliteMigrations.LatestVersion, Scalar(raw, "SELECT MAX(version) FROM schema_version;"));
+        Assert.Equal((long)SqliteMigrations.Scripts.Count, Scalar(raw, "SELECT COUNT(*) FROM schema_version;"));
+        Assert.True(SqliteMigrations.LatestVersion >= 2);
+    }
+
+    [Fact]
+    public async Task An_older_schema_is_migrated_and_its_data_kept()
+    {
+        var path = _folder.File("old.db");
+        using (var raw = Raw(path))
+        {
+            Assert.Equal(1, SqliteMigrations.Apply(raw, upTo: 1));
+            Scalar(raw, "INSERT INTO resource_version (type, id, version_id, last_updated, deleted, json) VALUES ('Consent', 'old', 1, 637134336000000000, 0, '{\"resourceType\":\"Consent\"}');");
+            Assert.Equal(0L, Scalar(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_token_system';"));
+        }
+
+        await using (var store = new SqliteResourceStore(new SqliteOptions { Path = path }))
+        {
+            var old = await store.ReadAsync(Consent, "old", None);
+            Assert.Equal(1, old!.VersionId);
+            var (next, _) = await store.UpsertAsync(Write("old"), None);
+            Assert.Equal(2, next.VersionId);
+            Assert.True(next.LastUpdated > old.LastUpdated);
+        }
+
+        using (var raw = Raw(path))
+        {
+            Assert.Equal((long)SqliteMigrations.LatestVersion, Scalar(raw, "SELECT MAX(version) FROM schema_version;"));
+            Assert.Equal(1L, Scalar(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_token_system';"));
+        }
+    }
+
+    [Fact]
+    public async Task Reopening_a_file_keeps_versions_keys_and_index_and_continues_the_sequence()
+    {
+        StoredResource first;
+        await using (var store = Open())
+        {
+            first = await store.CreateAsync(Write("s1", [TokenEntry("status", null, "active")], ["uid-1"], type: Study), None);
+            await store.UpsertAsync(Write("s1", [TokenEntry("status", null, "active")], ["uid-1"], type: Study), None);
+        }
+
+        await using (var store = Open())
+        {
+            var current = await store.ReadAsync(Study, "s1", None);
+            Assert.Equal(2, current!.VersionId);
+            Assert.Equal(first, await store.ReadVersionAsync(Study, "s1", 1, None));
+            Assert.Equal(current, await store.FindByUniqueKeyAsync(Study, "uid-1", None));
+            Assert.Equal(1, (await store.SearchAsync(new SearchQuery(Study, [Token("status", null, "active")], [], 10), None)).Total);
+            var next = await store.CreateAsync(Write("s2", type: Study), None);
+            Assert.True(next.Sequence > current.Sequence);
+            Assert.True(next.LastUpdated > current.LastUpdated);
+        }
+    }
+
+    [Fact]
+    public async Task Versions_are_immutable_rows_with_validity_ranges()
+    {
+        await using var store = Open();
+        var v1 = await store.CreateAsync(Write("c1"), None);
+        var (v2, _) = await store.UpsertAsync(Write("c1"), None);
+
+        using var raw = Raw(store.Path);
+        Assert.Equal(v2.Sequence, Scalar(raw, $"SELECT valid_to FROM resource_version WHERE seq = {v1.Sequence};"));
+        Assert.Equal(long.MaxValue, Scalar(raw, $"SELECT valid_to FROM resource_version WHERE seq = {v2.Sequence};"));
+        Assert.Equal(v1.Json, Scalar(raw, $"SELECT json FROM resource_version WHERE seq = {v1.Sequence};"));
+    }
+
+    [Fact]
+    public async Task Dependency_injection_registers_one_store_and_disposes_it()
+    {
+        var path = _folder.File("di.db");
+        var services = new ServiceCollection();
+        services.AddSqliteStore(o => o.Path = path);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var store = provider.GetRequiredService<IResourceStore>();
+            Assert.IsType<SqliteResourceStore>(store);
+            Assert.Same(store, provider.GetRequiredService<IResourceStore>());
+            Assert.Same(store, provider.GetRequiredService<SqliteResourceStore>());
+            await store.CreateAsync(Write("c1"), None);
+        }
+        // after disposal no connection holds the file: a checkpointed WAL is removed on last close
+        Assert.False(File.Exists(path + "-wal"));
+    }
+
+    [Fact]
+    public async Task A_failing_unit_in_a_group_commit_does_not_undo_the_others()
+    {
+        await using var store = Open();
+        await store.CreateAsync(Write("taken"), None);
+        var writes = Enumerable.Range(0, 50)
+            .Select(i => i % 5 == 0
+                ? store.CreateAsync(Write("taken"), None)
+                : store.CreateAsync(Write("c" + i), None))
+            .ToList();
+        var outcomes = await Task.WhenAll(writes.Select(async t => { try { await t; return true; } catch (ConsentService.Application.ResourceConflictException) { return false; } }));
+
+        Assert.Equal(40, outcomes.Count(o => o));
+        Assert.Equal(41, (await store.SearchAsync(Query() with { Count = 0, SummaryCount = true }, None)).Total);
+    }
+}
