@@ -108,10 +108,10 @@ public sealed class BadInputTests(ConsentServiceFactory factory) : IClassFixture
     {
         { ConsentJson(c => c.Patient = null), "Consent.patient" },
         { ConsentJson(c => c.PolicyRule = null), "Consent.policyRule" },
-        { ConsentJson(c => c.Provision.Provision.Add(new Consent.provisionComponent { Purpose = [new Coding(TestData.ActReason, "HRESCH")] })), "Consent.provision.provision[0].type" },
-        { ConsentJson(c => c.Provision.Period = new Period { Start = "2026-01-01", End = "2025-01-01" }), "Consent.provision.period.start" },
+        { ConsentJson(c => c.Provision!.Provision.Add(new Consent.provisionComponent { Purpose = [new Coding(TestData.ActReason, "HRESCH")] })), "Consent.provision.provision[0].type" },
+        { ConsentJson(c => c.Provision!.Period = new Period { Start = "2026-01-01", End = "2025-01-01" }), "Consent.provision.period.start" },
         {
-            ConsentJson(c => c.Provision.Provision.Add(new Consent.provisionComponent
+            ConsentJson(c => c.Provision!.Provision.Add(new Consent.provisionComponent
             {
                 Type = Consent.ConsentProvisionType.Deny,
                 Provision = [new Consent.provisionComponent { DataPeriod = new Period { Start = "2024-05-01", End = "2024-04-01" }, Type = Consent.ConsentProvisionType.Permit }],
@@ -139,7 +139,7 @@ public sealed class BadInputTests(ConsentServiceFactory factory) : IClassFixture
     public async System.Threading.Tasks.Task Imaging_study_needs_a_subject_and_a_study_uid()
     {
         var noSubject = TestData.Study("p", TestData.NewUid());
-        noSubject.Subject = null;
+        noSubject.Subject = null!;
         var o1 = await ExpectRejectedAsync(HttpMethod.Post, "/fhir/ImagingStudy", TestData.Json(noSubject), "application/fhir+json", (HttpStatusCode)422);
         Assert.Contains("ImagingStudy.subject", Expressions(o1));
 

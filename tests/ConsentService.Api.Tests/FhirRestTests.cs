@@ -29,26 +29,26 @@ public sealed class FhirRestTests(ConsentServiceFactory factory) : IClassFixture
         var client = factory.FhirClient();
         var patient = TestData.NewId();
         var created = await client.CreateAsync(TestData.Consent(patient));
-        Assert.Equal(HttpStatusCode.Created.ToString("D"), client.LastResult!.Status.Split(' ')[0]);
-        Assert.Equal("1", created!.Meta.VersionId);
+        Assert.Equal(HttpStatusCode.Created.ToString("D"), client.LastResult!.Status!.Split(' ')[0]);
+        Assert.Equal("1", created!.Meta!.VersionId);
         Assert.NotNull(created.Meta.LastUpdated);
         Assert.EndsWith($"/fhir/Consent/{created.Id}/_history/1", client.LastResult.Location);
         Assert.Equal("W/\"1\"", client.LastResult.Etag);
 
         var read = await client.ReadAsync<Consent>($"Consent/{created.Id}");
         Assert.Equal(created.Id, read!.Id);
-        Assert.Equal("1", read.Meta.VersionId);
+        Assert.Equal("1", read.Meta!.VersionId);
 
         read.Status = Consent.ConsentState.Inactive;
         var updated = await client.UpdateAsync(read);
-        Assert.Equal("2", updated!.Meta.VersionId);
+        Assert.Equal("2", updated!.Meta!.VersionId);
 
         var first = await client.ReadAsync<Consent>($"Consent/{created.Id}/_history/1");
         Assert.Equal(Consent.ConsentState.Active, first!.Status);
 
         var history = await client.HistoryAsync($"Consent/{created.Id}");
         Assert.Equal(2, history!.Total);
-        Assert.Equal(new[] { "2", "1" }, history.Entry.Select(e => e.Resource.Meta.VersionId));
+        Assert.Equal(new[] { "2", "1" }, history.Entry.Select(e => e.Resource!.Meta!.VersionId));
 
         await client.DeleteAsync($"Consent/{created.Id}");
         var gone = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<Consent>($"Consent/{created.Id}"));
@@ -56,7 +56,7 @@ public sealed class FhirRestTests(ConsentServiceFactory factory) : IClassFixture
         var afterDelete = await client.HistoryAsync($"Consent/{created.Id}");
         Assert.Equal(3, afterDelete!.Total);
         Assert.Null(afterDelete.Entry[0].Resource);
-        Assert.Equal(Bundle.HTTPVerb.DELETE, afterDelete.Entry[0].Request.Method);
+        Assert.Equal(Bundle.HTTPVerb.DELETE, afterDelete.Entry[0].Request!.Method);
         // A vread of an older version still works after the delete.
         Assert.NotNull(await client.ReadAsync<Consent>($"Consent/{created.Id}/_history/2"));
     }
@@ -69,18 +69,18 @@ public sealed class FhirRestTests(ConsentServiceFactory factory) : IClassFixture
         consent.Id = $"client-{TestData.NewId()}";
         var created = await client.UpdateAsync(consent);
         Assert.StartsWith("201", client.LastResult!.Status);
-        Assert.Equal("1", created!.Meta.VersionId);
+        Assert.Equal("1", created!.Meta!.VersionId);
 
         created.Status = Consent.ConsentState.Inactive;
         var v2 = await client.UpdateAsync(created, versionAware: true);
-        Assert.Equal("2", v2!.Meta.VersionId);
+        Assert.Equal("2", v2!.Meta!.VersionId);
 
-        created.Meta.VersionId = "1"; // stale
+        created.Meta!.VersionId = "1"; // stale
         var stale = await Assert.ThrowsAsync<FhirOperationException>(() => client.UpdateAsync(created, versionAware: true));
         Assert.Equal(HttpStatusCode.PreconditionFailed, stale.Status);
         Assert.NotNull(stale.Outcome);
         var current = await client.ReadAsync<Consent>($"Consent/{created.Id}");
-        Assert.Equal("2", current!.Meta.VersionId);
+        Assert.Equal("2", current!.Meta!.VersionId);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class FhirRestTests(ConsentServiceFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.Conflict, duplicate.Status);
         var found = await client.SearchAsync<ImagingStudy>([$"identifier=urn:dicom:uid|urn:oid:{uid}"]);
         Assert.Equal(1, found!.Total);
-        Assert.Equal(study!.Id, found.Entry.Single().Resource.Id);
+        Assert.Equal(study!.Id, found.Entry.Single().Resource!.Id);
         // Conditional create by the UID is the idempotent way to register.
         var again = await client.ConditionalCreateAsync(TestData.Study(TestData.NewId(), uid), new SearchParams().Add("identifier", $"urn:dicom:uid|urn:oid:{uid}"));
         Assert.Equal(study.Id, again!.Id);
@@ -143,6 +143,6 @@ public sealed class FhirRestTests(ConsentServiceFactory factory) : IClassFixture
         var created = await client.CreateAsync(TestData.Study(TestData.NewId(), TestData.NewUid()));
         var history = await client.TypeHistoryAsync<ImagingStudy>(pageSize: 5);
         Assert.True(history!.Total >= 1);
-        Assert.Equal(created!.Id, history.Entry[0].Resource.Id);
+        Assert.Equal(created!.Id, history.Entry[0].Resource!.Id);
     }
 }

@@ -8,12 +8,12 @@ namespace ConsentService.Api.Tests;
 /// <summary>Searches through the real pipeline, each scoped to data the test created (patient ids are fresh).</summary>
 public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
 {
-    private async Task<(string Patient, Consent OptIn, Consent OptOut)> SeedAsync(FhirClient client)
+    private async Task<(string Patient, string OptIn, string OptOut)> SeedAsync(FhirClient client)
     {
         var patient = TestData.NewId();
         var optIn = await client.CreateAsync(TestData.Consent(patient, "OPTIN", "MLTRAINING", "2024-03-10T09:00:00Z"));
         var optOutConsent = TestData.Consent(patient, "OPTOUT", "HRESCH", "2025-07-01T09:00:00Z");
-        optOutConsent.Provision.Actor[0].Reference = new ResourceReference("Organization/other-vendor");
+        optOutConsent.Provision!.Actor[0].Reference = new ResourceReference("Organization/other-vendor");
         optOutConsent.Provision.SecurityLabel = [new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R")];
         optOutConsent.Provision.Data = [new Consent.provisionDataComponent { Meaning = Consent.ConsentDataMeaning.Instance, Reference = new ResourceReference("ImagingStudy/abc") }];
         optOutConsent.Scope = new CodeableConcept(TestData.ConsentScope, "research");
@@ -21,13 +21,13 @@ public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<C
         optOutConsent.Performer = [new ResourceReference($"Patient/{patient}")];
         optOutConsent.Source = new ResourceReference("DocumentReference/form-1");
         var optOut = await client.CreateAsync(optOutConsent);
-        return (patient, optIn!, optOut!);
+        return (patient, optIn!.Id!, optOut!.Id!);
     }
 
     private static async Task<string[]> IdsAsync(FhirClient client, params string[] criteria)
     {
         var bundle = await client.SearchAsync<Consent>(criteria);
-        return bundle!.Entry.Where(e => e.Resource is Consent).Select(e => e.Resource.Id).Order().ToArray();
+        return bundle!.Entry.Where(e => e.Resource is Consent).Select(e => e.Resource!.Id!).Order().ToArray();
     }
 
     [Fact]
@@ -36,31 +36,31 @@ public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<C
         var client = factory.FhirClient();
         var (patient, optIn, optOut) = await SeedAsync(client);
         var p = $"patient=Patient/{patient}";
-        string[] both = new[] { optIn.Id, optOut.Id }.Order().ToArray();
+        string[] both = new[] { optIn, optOut }.Order().ToArray();
         Assert.Equal(both, await IdsAsync(client, p));
         Assert.Equal(both, await IdsAsync(client, $"patient={patient}"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, $"purpose={TestData.ActReason}|MLTRAINING"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "purpose=HRESCH"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "scope=patient-privacy"));
+        Assert.Equal([optIn], await IdsAsync(client, p, $"purpose={TestData.ActReason}|MLTRAINING"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "purpose=HRESCH"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "scope=patient-privacy"));
         Assert.Equal(both, await IdsAsync(client, p, "category=http://loinc.org|59284-0"));
         Assert.Equal(both, await IdsAsync(client, p, "status=active"));
         Assert.Empty(await IdsAsync(client, p, "status=inactive"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "actor=Organization/acme-ai"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "actor=Organization/acme-ai"));
         Assert.Equal(both, await IdsAsync(client, p, "action=use"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "data=ImagingStudy/abc"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "security-label=R"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, $"consentor=Patient/{patient}"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "organization=Organization/hospital"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "source-reference=DocumentReference/form-1"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "date=2024-03"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "date=gt2025-01-01"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "date=lt2025-01-01"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "date=ge2025-07-01"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "date=le2024-03-10"));
-        Assert.Equal([optOut.Id], await IdsAsync(client, p, "date=ne2024-03-10"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, p, "date=eq2024-03-10"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "data=ImagingStudy/abc"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "security-label=R"));
+        Assert.Equal([optOut], await IdsAsync(client, p, $"consentor=Patient/{patient}"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "organization=Organization/hospital"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "source-reference=DocumentReference/form-1"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "date=2024-03"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "date=gt2025-01-01"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "date=lt2025-01-01"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "date=ge2025-07-01"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "date=le2024-03-10"));
+        Assert.Equal([optOut], await IdsAsync(client, p, "date=ne2024-03-10"));
+        Assert.Equal([optIn], await IdsAsync(client, p, "date=eq2024-03-10"));
         Assert.Equal(both, await IdsAsync(client, p, "period=ge2026-01-01"));
-        Assert.Equal([optIn.Id], await IdsAsync(client, $"_id={optIn.Id}"));
+        Assert.Equal([optIn], await IdsAsync(client, $"_id={optIn}"));
         Assert.Equal(both, await IdsAsync(client, p, "_lastUpdated=gt2020-01-01"));
     }
 
@@ -69,10 +69,10 @@ public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<C
     {
         var client = factory.FhirClient();
         var (patient, optIn, optOut) = await SeedAsync(client);
-        var ascending = await client.SearchAsync<Consent>([$"patient=Patient/{patient}"], sort: ["date"]);
-        Assert.Equal([optIn.Id, optOut.Id], ascending!.Entry.Select(e => e.Resource.Id));
-        var descending = await client.SearchAsync<Consent>([$"patient=Patient/{patient}"], sort: ["-date"]);
-        Assert.Equal([optOut.Id, optIn.Id], descending!.Entry.Select(e => e.Resource.Id));
+        var ascending = await client.SearchAsync<Consent>(new SearchParams().Where($"patient=Patient/{patient}").OrderBy("date"));
+        Assert.Equal([optIn, optOut], ascending!.Entry.Select(e => e.Resource!.Id!));
+        var descending = await client.SearchAsync<Consent>(new SearchParams().Where($"patient=Patient/{patient}").OrderBy("date", SortOrder.Descending));
+        Assert.Equal([optOut, optIn], descending!.Entry.Select(e => e.Resource!.Id!));
         var count = await client.SearchAsync<Consent>([$"patient=Patient/{patient}"], summary: SummaryType.Count);
         Assert.Equal(2, count!.Total);
         Assert.Empty(count.Entry);
@@ -86,18 +86,18 @@ public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<C
         var created = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            created.Add((await client.CreateAsync(TestData.Consent(patient)))!.Id);
+            created.Add((await client.CreateAsync(TestData.Consent(patient)))!.Id!);
         }
         var page = await client.SearchAsync<Consent>([$"patient=Patient/{patient}"], pageSize: 3);
         Assert.Equal(7, page!.Total);
-        var seen = page.Entry.Select(e => e.Resource.Id).ToList();
+        var seen = page.Entry.Select(e => e.Resource!.Id!).ToList();
         // Writes between pages: one more consent and a delete of one not yet seen.
         await client.CreateAsync(TestData.Consent(patient));
         await client.DeleteAsync($"Consent/{created[6]}");
         while ((page = await client.ContinueAsync(page!)) is not null)
         {
             Assert.Equal(7, page.Total);
-            seen.AddRange(page.Entry.Select(e => e.Resource.Id));
+            seen.AddRange(page.Entry.Select(e => e.Resource!.Id!));
         }
         Assert.Equal(created.Order(), seen.Order());
         var fresh = await client.SearchAsync<Consent>([$"patient=Patient/{patient}"], pageSize: 50);
@@ -110,18 +110,18 @@ public sealed class SearchTests(ConsentServiceFactory factory) : IClassFixture<C
         var client = factory.FhirClient();
         var patient = TestData.NewId();
         var uid = TestData.NewUid();
-        var ct = await client.CreateAsync(TestData.Study(patient, uid, "CT", "69536005", "2024-06-01T08:30:00Z"));
+        var ctStudy = await client.CreateAsync(TestData.Study(patient, uid, "CT", "69536005", "2024-06-01T08:30:00Z"));
         var mr = await client.CreateAsync(TestData.Study(patient, TestData.NewUid(), "MR", "12738006", "2022-01-05T10:00:00Z"));
         async Task<string[]> Ids(params string[] criteria) =>
-            (await client.SearchAsync<ImagingStudy>(criteria))!.Entry.Select(e => e.Resource.Id).Order().ToArray();
-        Assert.Equal(new[] { ct!.Id, mr!.Id }.Order(), await Ids($"patient=Patient/{patient}"));
-        Assert.Equal(new[] { ct.Id, mr.Id }.Order(), await Ids($"subject=Patient/{patient}"));
-        Assert.Equal([ct.Id], await Ids($"identifier=urn:dicom:uid|urn:oid:{uid}"));
-        Assert.Equal([mr.Id], await Ids($"patient=Patient/{patient}", "modality=MR"));
-        Assert.Equal([ct.Id], await Ids($"patient=Patient/{patient}", "bodysite=http://snomed.info/sct|69536005"));
-        Assert.Equal([ct.Id], await Ids($"patient=Patient/{patient}", "started=ge2023-01-01"));
-        Assert.Equal([mr.Id], await Ids($"patient=Patient/{patient}", "started=2022"));
-        Assert.Equal([mr.Id], await Ids($"_id={mr.Id}"));
+            (await client.SearchAsync<ImagingStudy>(criteria))!.Entry.Select(e => e.Resource!.Id!).Order().ToArray();
+        Assert.Equal(new[] { ctStudy!.Id!, mr!.Id! }.Order(), await Ids($"patient=Patient/{patient}"));
+        Assert.Equal(new[] { ctStudy.Id!, mr.Id! }.Order(), await Ids($"subject=Patient/{patient}"));
+        Assert.Equal([ctStudy.Id!], await Ids($"identifier=urn:dicom:uid|urn:oid:{uid}"));
+        Assert.Equal([mr.Id!], await Ids($"patient=Patient/{patient}", "modality=MR"));
+        Assert.Equal([ctStudy.Id!], await Ids($"patient=Patient/{patient}", "bodysite=http://snomed.info/sct|69536005"));
+        Assert.Equal([ctStudy.Id!], await Ids($"patient=Patient/{patient}", "started=ge2023-01-01"));
+        Assert.Equal([mr.Id!], await Ids($"patient=Patient/{patient}", "started=2022"));
+        Assert.Equal([mr.Id!], await Ids($"_id={mr.Id}"));
     }
 
     [Fact]

@@ -67,9 +67,9 @@ public static class CapabilityStatementBuilder
                 Name = parameter.Name,
                 Type = parameter.Type switch
                 {
-                    SearchParamType.Token => Hl7.Fhir.Model.SearchParamType.Token,
-                    SearchParamType.Reference => Hl7.Fhir.Model.SearchParamType.Reference,
-                    SearchParamType.Date => Hl7.Fhir.Model.SearchParamType.Date,
+                    Application.Ports.SearchParamType.Token => Hl7.Fhir.Model.SearchParamType.Token,
+                    Application.Ports.SearchParamType.Reference => Hl7.Fhir.Model.SearchParamType.Reference,
+                    Application.Ports.SearchParamType.Date => Hl7.Fhir.Model.SearchParamType.Date,
                     _ => Hl7.Fhir.Model.SearchParamType.String,
                 },
                 Documentation = parameter.Description,
