@@ -10,14 +10,20 @@ public sealed class ConcurrencyTests(ConsentServiceFactory factory) : IClassFixt
 {
     private static StringContent Body(Consent consent) => new(TestData.Json(consent), Encoding.UTF8, "application/fhir+json");
 
+    /// <summary>Creates version 1 of a consent with a client id; returns the id and the body to send again.</summary>
+    private static async Task<(string Id, Consent Consent)> CreateAsync(HttpClient http, string prefix)
+    {
+        var consent = TestData.Consent(TestData.NewId());
+        consent.Id = $"{prefix}-{TestData.NewId()}";
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/fhir/Consent/{consent.Id}", Body(consent))).StatusCode);
+        return (consent.Id, consent);
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task Parallel_puts_with_the_same_if_match_have_exactly_one_winner()
     {
         using var http = factory.CreateClient();
-        var id = $"race-{TestData.NewId()}";
-        var consent = TestData.Consent(TestData.NewId());
-        consent.Id = id;
-        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/fhir/Consent/{id}", Body(consent))).StatusCode);
+        var (id, consent) = await CreateAsync(http, "race");
 
         var attempts = Enumerable.Range(0, 16).Select(async i =>
         {
@@ -36,10 +42,7 @@ public sealed class ConcurrencyTests(ConsentServiceFactory factory) : IClassFixt
     public async System.Threading.Tasks.Task Parallel_unconditional_updates_lose_nothing()
     {
         using var http = factory.CreateClient();
-        var id = $"many-{TestData.NewId()}";
-        var consent = TestData.Consent(TestData.NewId());
-        consent.Id = id;
-        await http.PutAsync($"/fhir/Consent/{id}", Body(consent));
+        var (id, consent) = await CreateAsync(http, "many");
         var statuses = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 20).Select(async _ => (await http.PutAsync($"/fhir/Consent/{id}", Body(consent))).StatusCode));
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
         var history = await http.GetFromJsonDocumentAsync($"/fhir/Consent/{id}/_history?_count=100");

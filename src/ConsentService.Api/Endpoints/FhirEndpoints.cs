@@ -46,7 +46,7 @@ public static class FhirEndpoints
                 return FhirResponses.Resource(outcome.Resource, outcome.Created ? 201 : 200, withLocation: true);
             })
             .WithName($"create{type}").WithSummary($"Create a {type} (conditional with If-None-Exist).")
-            .Accepts<object>(FhirJson, FhirXml, "application/json")
+            .WithMetadata(new FhirResourceBody(type))
             .Produces(201, contentType: FhirJson, additionalContentTypes: [FhirXml]).Produces(200).ProducesFhirErrors();
 
         group.MapGet("", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
@@ -75,7 +75,7 @@ public static class FhirEndpoints
                 return FhirResponses.Resource(outcome.Resource, outcome.Created ? 201 : 200, withLocation: outcome.Created);
             })
             .WithName($"update{type}").WithSummary($"Update a {type}, or create it with this id (If-Match for optimistic concurrency).")
-            .Accepts<object>(FhirJson, FhirXml, "application/json")
+            .WithMetadata(new FhirResourceBody(type))
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).Produces(201).ProducesFhirErrors();
 
         group.MapDelete("/{id}", async (string id, HttpRequest request, IMediator mediator, CancellationToken ct) =>

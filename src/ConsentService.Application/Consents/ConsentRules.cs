@@ -1,3 +1,4 @@
+using ConsentService.Application.Search;
 using FluentValidation;
 using Hl7.Fhir.Model;
 
@@ -47,8 +48,10 @@ public sealed class ConsentRules : AbstractValidator<Consent>
 
     private static void CheckPeriod(Period? period, string path, ValidationContext<Consent> context)
     {
-        if (period?.StartElement is { } start && period.EndElement is { } end
-            && start.TryToDateTimeOffset(out var from) && end.TryToDateTimeOffset(out var to) && from > to)
+        // Compared by their precision ranges: "2025" to "2025-06" is a valid period, "2026-01-01" to "2025" is not.
+        if (period?.Start is { } start && period.End is { } end
+            && FhirDateRange.TryParse(start, out var startLow, out _) && FhirDateRange.TryParse(end, out _, out var endHigh)
+            && startLow > endHigh)
         {
             context.AddFailure($"{path}.start", "The period's start is after its end.");
         }
