@@ -13,6 +13,7 @@ run:
 	$(DOTNET) build src/ConsentService.Api/ConsentService.Api.csproj -c Release -nologo -v q
 	ASPNETCORE_ENVIRONMENT=$${ASPNETCORE_ENVIRONMENT:-Development} \
 	ASPNETCORE_URLS=$${ASPNETCORE_URLS:-http://localhost:8080} \
+	Storage__Sqlite__Path=$${Storage__Sqlite__Path:-$(CURDIR)/data/consents.db} \
 	$(DOTNET) run --no-build -c Release --project src/ConsentService.Api/ConsentService.Api.csproj --no-launch-profile
 
 build:
