@@ -15,7 +15,7 @@ public static class OpenApiSetup
             Description = "Patients' consent to AI training on their imaging studies: FHIR R4 Consent and ImagingStudy "
                 + "under /fhir (bodies are FHIR resources in JSON or XML), and the JSON decision API under /api/v1.",
         });
-        options.OperationFilter<Fhir.FhirResourceBodyFilter>();
+        options.OperationFilter<Fhir.RequestBodyFilter>();
         options.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>()
             .FirstOrDefault()?.EndpointName);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ConsentService.Api.Configuration;
 using ConsentService.Api.Endpoints;
 using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
@@ -7,6 +8,7 @@ using ConsentService.Application;
 using ConsentService.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace ConsentService.Api;
 
@@ -22,6 +24,9 @@ public static class ServiceSetup
             kestrel.Limits.MaxRequestBodySize = RequestBody.DefaultLimitBytes;
         });
 
+        services.AddOptions<DecisionsOptions>().Bind(builder.Configuration.GetSection(DecisionsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DecisionsOptions>, DecisionsOptionsValidator>();
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<DecisionsOptions>>().Value.ToSettings());
         services.AddStorage(builder.Configuration);
         services.AddApplication();
 
@@ -46,6 +51,7 @@ public static class ServiceSetup
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
         app.MapFhirApi();
+        app.MapDecisionApi();
         return app;
     }
 

@@ -3,6 +3,7 @@ using ConsentService.Application.Behaviours;
 using FluentValidation;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConsentService.Application;
 
@@ -22,6 +23,10 @@ public static class DependencyInjection
             services.AddScoped(service, implementation);
         }
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehaviour<,>));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Decisions.DecisionSettings.Default);
+        services.AddSingleton<Decisions.DecisionFacts>();
+        services.AddSingleton<Decisions.DecisionService>();
         services.AddValidatorsFromAssembly(assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }

@@ -109,14 +109,14 @@ public sealed class BadInputTests(ConsentServiceFactory factory) : IClassFixture
         { ConsentJson(c => c.Patient = null), "Consent.patient" },
         { ConsentJson(c => c.PolicyRule = null), "Consent.policyRule" },
         { ConsentJson(c => c.Provision!.Provision.Add(new Consent.provisionComponent { Purpose = [new Coding(TestData.ActReason, "HRESCH")] })), "Consent.provision.provision[0].type" },
-        { ConsentJson(c => c.Provision!.Period = new Period { Start = "2026-01-01", End = "2025-01-01" }), "Consent.provision.period.start" },
+        { ConsentJson(c => c.Provision!.Period = new Period { Start = "2026-01-01", End = "2025-01-01" }), "Consent.provision.period" },
         {
             ConsentJson(c => c.Provision!.Provision.Add(new Consent.provisionComponent
             {
                 Type = Consent.ConsentProvisionType.Deny,
                 Provision = [new Consent.provisionComponent { DataPeriod = new Period { Start = "2024-05-01", End = "2024-04-01" }, Type = Consent.ConsentProvisionType.Permit }],
             })),
-            "Consent.provision.provision[0].provision[0].dataPeriod.start"
+            "Consent.provision.provision[0].provision[0].dataPeriod"
         },
     };
 

@@ -31,16 +31,25 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             logger.LogError("Unhandled {ExceptionType} on {Method} {Endpoint}", exception.GetType().Name, context.Request.Method,
                 context.GetEndpoint()?.DisplayName ?? "unknown endpoint");
         }
-        var issues = exception is UnprocessableContentException u && u.Issues.Count > 0
-            ? u.Issues
-            : [new ContentIssue("", status == 500 ? "An internal error occurred." : exception.Message)];
+        var issues = exception switch
+        {
+            UnprocessableContentException { Issues.Count: > 0 } u => u.Issues,
+            InvalidRequestException { Issues.Count: > 0 } i => i.Issues,
+            _ => [new ContentIssue("", status == 500 ? "An internal error occurred." : exception.Message)],
+        };
+        if (exception is ServiceUnavailableException)
+        {
+            // The dependency's own message may name data; log its type only.
+            logger.LogError("Dependency unavailable ({DependencyError}) on {Endpoint}",
+                (exception as ServiceUnavailableException)?.Dependency?.GetType().Name ?? "unknown", context.GetEndpoint()?.DisplayName ?? "unknown endpoint");
+        }
         await WriteAsync(context, status, code, issues).ConfigureAwait(false);
         return true;
     }
 
     public static (int Status, OperationOutcome.IssueType Code) Classify(Exception exception) => exception switch
     {
-        BadRequestException => (400, OperationOutcome.IssueType.Invalid),
+        BadRequestException or InvalidRequestException => (400, OperationOutcome.IssueType.Invalid),
         ResourceNotFoundException => (404, OperationOutcome.IssueType.NotFound),
         MethodNotAllowedException => (405, OperationOutcome.IssueType.NotSupported),
         ResourceConflictException => (409, OperationOutcome.IssueType.Conflict),
@@ -49,6 +58,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         PayloadTooLargeException => (413, OperationOutcome.IssueType.TooCostly),
         UnsupportedMediaTypeException => (415, OperationOutcome.IssueType.NotSupported),
         UnprocessableContentException => (422, OperationOutcome.IssueType.Processing),
+        ServiceUnavailableException => (503, OperationOutcome.IssueType.Transient),
         BadHttpRequestException { StatusCode: 413 } => (413, OperationOutcome.IssueType.TooCostly),
         BadHttpRequestException b => (b.StatusCode, OperationOutcome.IssueType.Invalid),
         _ => (500, OperationOutcome.IssueType.Exception),

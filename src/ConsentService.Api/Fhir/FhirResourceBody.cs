@@ -10,12 +10,29 @@ namespace ConsentService.Api.Fhir;
 /// </summary>
 public sealed record FhirResourceBody(string ResourceType);
 
-/// <summary>Describes <see cref="FhirResourceBody"/> request bodies in the OpenAPI document.</summary>
-public sealed class FhirResourceBodyFilter : IOperationFilter
+/// <summary>Marks an endpoint that reads a JSON body of <paramref name="Type"/> itself (so that a wrong media
+/// type or an unknown field is a problem-details 4xx, not a bare framework answer); describes it in OpenAPI.</summary>
+public sealed record JsonRequestBody(Type Type);
+
+/// <summary>Describes <see cref="FhirResourceBody"/> and <see cref="JsonRequestBody"/> request bodies in the OpenAPI document.</summary>
+public sealed class RequestBodyFilter : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        var body = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<FhirResourceBody>().FirstOrDefault();
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<JsonRequestBody>().FirstOrDefault() is { } json)
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    ["application/json"] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(json.Type, context.SchemaRepository) },
+                },
+            };
+            return;
+        }
+        var body = metadata.OfType<FhirResourceBody>().FirstOrDefault();
         if (body is null)
         {
             return;

@@ -5,7 +5,7 @@ namespace ConsentService.Application.Behaviours;
 
 /// <summary>
 /// Runs every FluentValidation validator registered for the request before its handler; any error stops the
-/// request with <see cref="UnprocessableContentException"/>, so a handler never sees invalid input.
+/// request (422 for resource content, 400 for API requests), so a handler never sees invalid input.
 /// Property names are reported as FHIRPath-like locations (validators name them so).
 /// </summary>
 public sealed class ValidationBehaviour<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators)
@@ -30,7 +30,11 @@ public sealed class ValidationBehaviour<TRequest, TResponse>(IEnumerable<IValida
             }
             if (issues.Exists(i => !i.IsWarning))
             {
-                throw new UnprocessableContentException(issues);
+                // Resource content that parses but breaks the rules is FHIR's 422; a JSON API request that breaks
+                // its contract is a 400 naming the fields.
+                throw request is Resources.IResourceWriteRequest
+                    ? new UnprocessableContentException(issues)
+                    : new InvalidRequestException(issues);
             }
         }
         return await next().ConfigureAwait(false);

@@ -29,3 +29,16 @@ public sealed class UnprocessableContentException(IReadOnlyList<ContentIssue> is
 {
     public IReadOnlyList<ContentIssue> Issues { get; } = issues;
 }
+
+/// <summary>503: a dependency the answer needs (the store, the audit trail) is unavailable. Never a permit.</summary>
+public sealed class ServiceUnavailableException(string message, Exception? inner = null) : ServiceException(message)
+{
+    public Exception? Dependency { get; } = inner;
+}
+
+/// <summary>400 with the fields at fault: a JSON API request that breaks its contract.</summary>
+public sealed class InvalidRequestException(IReadOnlyList<ContentIssue> issues)
+    : ServiceException(string.Join(" ", issues.Select(i => $"{i.Location}: {i.Message}")))
+{
+    public IReadOnlyList<ContentIssue> Issues { get; } = issues;
+}

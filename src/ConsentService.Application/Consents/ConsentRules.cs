@@ -1,4 +1,4 @@
-using ConsentService.Application.Search;
+using ConsentService.Domain.Consents;
 using FluentValidation;
 using Hl7.Fhir.Model;
 
@@ -29,6 +29,11 @@ public sealed class ConsentRules : AbstractValidator<Consent>
             {
                 CheckProvision(root, "Consent.provision", isRoot: true, context);
             }
+            // What the decision engine itself refuses to read (e.g. a root type that contradicts policyRule).
+            foreach (var problem in ConsentCompiler.Check(consent))
+            {
+                context.AddFailure(problem.Location, problem.Message);
+            }
         });
     }
 
@@ -38,22 +43,9 @@ public sealed class ConsentRules : AbstractValidator<Consent>
         {
             context.AddFailure($"{path}.type", "Every nested provision needs a type (permit or deny).");
         }
-        CheckPeriod(provision.Period, $"{path}.period", context);
-        CheckPeriod(provision.DataPeriod, $"{path}.dataPeriod", context);
         for (var i = 0; i < provision.Provision.Count; i++)
         {
             CheckProvision(provision.Provision[i], $"{path}.provision[{i}]", isRoot: false, context);
-        }
-    }
-
-    private static void CheckPeriod(Period? period, string path, ValidationContext<Consent> context)
-    {
-        // Compared by their precision ranges: "2025" to "2025-06" is a valid period, "2026-01-01" to "2025" is not.
-        if (period?.Start is { } start && period.End is { } end
-            && FhirDateRange.TryParse(start, out var startLow, out _) && FhirDateRange.TryParse(end, out _, out var endHigh)
-            && startLow > endHigh)
-        {
-            context.AddFailure($"{path}.start", "The period's start is after its end.");
         }
     }
 }

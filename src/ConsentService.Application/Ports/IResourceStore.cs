@@ -45,6 +45,10 @@ public interface IResourceStore
     /// <summary>The current, non-deleted resource holding a unique key, or null. A point lookup.</summary>
     Task<StoredResource?> FindByUniqueKeyAsync(string resourceType, string key, CancellationToken ct);
 
+    /// <summary>The sequence of the last version committed at or before <paramref name="instant"/> (record time;
+    /// 0 when none), so that "as of" reads see what the store held then. Version timestamps increase with sequence.</summary>
+    Task<long> SequenceAtAsync(DateTimeOffset instant, CancellationToken ct);
+
     /// <summary>The sequence of the last committed version (0 for an empty store).</summary>
     Task<long> CurrentSequenceAsync(CancellationToken ct);
 

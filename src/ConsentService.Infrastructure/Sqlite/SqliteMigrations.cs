@@ -79,6 +79,18 @@ internal static class SqliteMigrations
             CREATE INDEX ix_version_type_seq ON resource_version (type, seq);
             CREATE INDEX ix_token_system ON search_token (type, param, system, value, seq);
             """),
+        (3, """
+            -- "as of" decisions map a record time to the store sequence current then
+            CREATE INDEX ix_version_last_updated ON resource_version (last_updated, seq);
+
+            -- the audit trail: append-only, in commit order
+            CREATE TABLE audit_event (
+                seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+                id       TEXT    NOT NULL UNIQUE,
+                recorded INTEGER NOT NULL, -- UTC ticks
+                json     TEXT    NOT NULL
+            );
+            """),
     ];
 
     public static int LatestVersion => Scripts[^1].Version;

@@ -79,6 +79,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     /// atomically with other records.</summary>
     internal SqliteWriter Writer => _writer;
 
+    /// <summary>Runs a read on a pooled read-only connection (WAL: readers never wait for the writer).</summary>
+    internal T Read<T>(Func<SqliteSession, T> read) => _readers.Read(read);
+
     // ---- IResourceStore: writes ----
 
     public Task<StoredResource> CreateAsync(ResourceWrite write, CancellationToken ct) =>
@@ -339,6 +342,17 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
             cmd.Parameters.AddWithValue("$t", resourceType);
             cmd.Parameters.AddWithValue("$k", key);
             return SqliteRows.ReadSingle(cmd);
+        }));
+    }
+
+    public Task<long> SequenceAtAsync(DateTimeOffset instant, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.Read(s =>
+        {
+            var cmd = s.Command("SELECT COALESCE(MAX(seq), 0) FROM resource_version WHERE last_updated <= $at;");
+            cmd.Parameters.AddWithValue("$at", instant.UtcTicks);
+            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
         }));
     }
 

@@ -22,6 +22,7 @@ public static class SqliteServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SqliteOptions>>().Value,
             sp.GetService<ILogger<SqliteResourceStore>>()));
         services.TryAddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqliteResourceStore>());
+        services.TryAddSingleton<IAuditLog>(sp => new SqliteAuditLog(sp.GetRequiredService<SqliteResourceStore>()));
         return services;
     }
 }

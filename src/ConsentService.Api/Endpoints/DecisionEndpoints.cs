@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ConsentService.Api.Errors;
+using ConsentService.Api.Fhir;
+using ConsentService.Application;
+using ConsentService.Application.Decisions;
+using MediatR;
+
+namespace ConsentService.Api.Endpoints;
+
+/// <summary>The JSON decision API under /api/v1: may this study be used by this actor for this purpose?</summary>
+public static class DecisionEndpoints
+{
+    public static IEndpointRouteBuilder MapDecisionApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/decisions").WithTags("Decisions");
+
+        api.MapPost("", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
+            {
+                var query = await ReadAsync(request, DecisionJsonContext.Default.DecisionQuery, ct);
+                var result = await mediator.Send(new DecideCommand(query), ct);
+                return TypedResults.Json(result, DecisionJsonContext.Default.DecisionResult);
+            })
+            .WithName("decide")
+            .WithSummary("Decide whether one study may be used by an actor for a purpose.")
+            .WithDescription("Permit or deny with the basis, the consent version it rests on, the provision path, reasons and obligations. "
+                + "The decision is recorded in the audit trail before the answer is sent; its decisionId is the AuditEvent id.")
+            .WithMetadata(new JsonRequestBody(typeof(DecisionQuery)))
+            .Produces<DecisionResult>(200)
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+
+        api.MapPost("/batch", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
+            {
+                var query = await ReadAsync(request, DecisionJsonContext.Default.BatchDecisionQuery, ct);
+                var result = await mediator.Send(new DecideBatchCommand(query), ct);
+                return TypedResults.Json(result, DecisionJsonContext.Default.BatchDecisionResult);
+            })
+            .WithName("decideBatch")
+            .WithSummary("Decide up to 10,000 studies for one actor and purpose, in order.")
+            .WithDescription("One result per study, in request order; an unknown study is a deny with basis unknown-study. "
+                + "Every result is recorded in the audit trail before the answer is sent.")
+            .WithMetadata(new JsonRequestBody(typeof(BatchDecisionQuery)))
+            .Produces<BatchDecisionResult>(200)
+            .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+        return app;
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class
+    {
+        if (!string.IsNullOrEmpty(request.ContentType) && !request.HasJsonContentType())
+        {
+            throw new UnsupportedMediaTypeException($"Content-Type '{request.ContentType}' is not supported; send application/json.");
+        }
+        var body = await RequestBody.ReadAsync(request, RequestBody.DefaultLimitBytes, ct);
+        try
+        {
+            return JsonSerializer.Deserialize(body, type)
+                ?? throw new InvalidRequestException([new ContentIssue("", "The body must be a JSON object.")]);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "";
+            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? $"Unknown field '{UnknownMember(e.Message) ?? field}'."
+                : field.Length > 0 ? $"'{field}' has an invalid value." : "The body is not valid JSON.";
+            throw new InvalidRequestException([new ContentIssue(UnknownMember(e.Message) ?? field, message)]);
+        }
+    }
+
+    // System.Text.Json: "The JSON property 'foo' could not be mapped to any .NET member contained in type ..."
+    private static string? UnknownMember(string message)
+    {
+        const string marker = "The JSON property '";
+        var start = message.IndexOf(marker, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+        start += marker.Length;
+        var end = message.IndexOf('\'', start);
+        return end > start ? message[start..end] : null;
+    }
+}
