@@ -43,11 +43,14 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
     {
         using var bad = new ConfiguredFactory(provider);
         var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
-        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException;
-        Assert.NotNull(validation);
+        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.True(validation is not null, error.ToString());
         Assert.Contains(message, validation!.Message);
         Assert.Contains("Storage:Provider", validation.Message);
     }
+
+    private static IEnumerable<Exception> Flatten(Exception e) =>
+        new[] { e }.Concat(e is AggregateException a ? a.InnerExceptions.SelectMany(Flatten) : e.InnerException is { } i ? Flatten(i) : []);
 
     private sealed class ConfiguredFactory(string provider) : ConsentServiceFactory
     {

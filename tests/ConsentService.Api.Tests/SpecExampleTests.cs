@@ -15,6 +15,8 @@ public sealed class SpecExampleTests(ConsentServiceFactory factory) : IClassFixt
     {
         // Its nested provisions carry no type: whether each is a permit or a deny would have to be guessed.
         ["consent-example-pkb.json"] = "Consent.provision.provision[0].type",
+        // Its root provision says deny while its policyRule says OPTIN: the base answer cannot be determined.
+        ["consent-example-notOrg.json"] = "Consent.provision.type",
     };
 
     public static TheoryData<string> Examples()

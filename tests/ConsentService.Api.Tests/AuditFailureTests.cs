@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text;
+using ConsentService.Application.Ports;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConsentService.Api.Tests;
+
+/// <summary>Fail closed: when the audit trail cannot be written, the decision endpoints answer 503 and no permit.</summary>
+public sealed class AuditFailureTests : IClassFixture<AuditFailureTests.BrokenAuditFactory>
+{
+    private readonly BrokenAuditFactory _factory;
+
+    public AuditFailureTests(BrokenAuditFactory factory) => _factory = factory;
+
+    public sealed class BrokenAuditFactory : ConsentServiceFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<IAuditLog, UnwritableAuditLog>());
+        }
+    }
+
+    private sealed class UnwritableAuditLog : IAuditLog
+    {
+        public System.Threading.Tasks.Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken ct) =>
+            throw new IOException("disk full");
+
+        public Task<AuditRecord?> ReadAsync(string id, CancellationToken ct) => System.Threading.Tasks.Task.FromResult<AuditRecord?>(null);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/decisions", "{{\"study\":\"{0}\",\"actor\":\"Organization/acme-ai\"}}")]
+    [InlineData("/api/v1/decisions/batch", "{{\"studies\":[\"{0}\"],\"actor\":\"Organization/acme-ai\"}}")]
+    public async System.Threading.Tasks.Task No_audit_no_answer(string path, string template)
+    {
+        var client = _factory.FhirClient();
+        var patient = TestData.NewId();
+        var uid = TestData.NewUid();
+        await client.CreateAsync(TestData.Study(patient, uid));
+        await client.CreateAsync(TestData.Consent(patient));
+        using var http = _factory.CreateClient();
+        var response = await http.PostAsync(path, new StringContent(string.Format(template, uid), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("permit", body);
+        Assert.DoesNotContain("disk full", body);
+    }
+}
