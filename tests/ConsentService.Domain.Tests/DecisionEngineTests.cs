@@ -233,6 +233,35 @@ public class DecisionEngineTests
     }
 
     [Fact]
+    public void Unreadable_values_never_match_a_permit()
+    {
+        // A period bound that cannot be read is never widened to an open side: a permit conditioned on it does not
+        // apply, a deny does.
+        var permitWithBadEnd = NewConsent("OPTIN", Permit(Ml));
+        permitWithBadEnd.Provision!.Period = new Period { Start = "2020-01-01", End = "someday" };
+        Assert.Equal(DecisionBasis.Policy, Decide(permitWithBadEnd).Basis);
+        Assert.Equal(Verdict.Deny, Decide([Compile(permitWithBadEnd)], policy: DefaultPolicy.OptIn).Verdict);
+
+        var optOutWithBadPeriod = NewConsent("OPTOUT", Deny());
+        optOutWithBadPeriod.Provision!.Period = new Period { Start = "2020-13-01" };
+        var d = Decide([Compile(optOutWithBadPeriod)], policy: DefaultPolicy.OptOut);
+        Assert.Equal((Verdict.Deny, DecisionBasis.Consent), (d.Verdict, d.Basis));
+
+        var badDataPeriod = NewConsent("OPTIN", Permit(Ml, exceptions: Deny()));
+        badDataPeriod.Provision!.DataPeriod = new Period { End = "2024-02-30" };
+        Assert.Equal(DecisionBasis.Policy, Decide(badDataPeriod).Basis);
+        badDataPeriod.Provision.DataPeriod = null;
+        badDataPeriod.Provision.Provision[0].DataPeriod = new Period { End = "2024-02-30" };
+        Assert.Equal(Verdict.Deny, Decide(badDataPeriod).Verdict);
+
+        // References and UIDs that cannot be read name nothing, not "whatever the text happens to end in".
+        Assert.Equal(DecisionBasis.Policy, Decide(NewConsent("OPTIN", Permit(Ml, actors: ["ftp://x/" + VendorA]))).Basis);
+        Assert.Equal(DecisionBasis.Policy, Decide(NewConsent("OPTIN", Permit(Ml, data: ["urn:oid:" + Uid + ".x"]))).Basis);
+        Assert.Equal(DecisionBasis.Policy, Decide(NewConsent("OPTIN", Permit(Ml, data: ["ImagingStudy/s1/_history/x_1"]))).Basis);
+        Assert.Throws<ArgumentException>(() => Request(actor: "urn:uuid:0b0b3f4c-9c9d-4a35-9b1e-1d2f3a4b5c6d"));
+    }
+
+    [Fact]
     public void Before_and_after_a_revocation()
     {
         var active = NewConsent("OPTIN", Permit(Ml));

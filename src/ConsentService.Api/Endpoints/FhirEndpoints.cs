@@ -5,6 +5,7 @@ using ConsentService.Api.Fhir;
 using ConsentService.Application;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Resources;
+using ConsentService.Domain.Fhir;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 
@@ -114,11 +115,11 @@ public static class FhirEndpoints
         DateTimeOffset? since = null;
         if (request.Query.TryGetValue("_since", out var sinceText))
         {
-            if (!DateTimeOffset.TryParse(sinceText.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            if (!FhirDateRange.TryParse(sinceText.ToString(), out var low, out _))
             {
-                throw new BadRequestException("_since must be an instant (e.g. 2026-01-01T00:00:00Z).");
+                throw new BadRequestException("_since must be a FHIR instant (e.g. 2026-01-01T00:00:00Z).");
             }
-            since = parsed;
+            since = low;
         }
         var query = new HistoryQuery((int)count, before, since);
         var page = await mediator.Send(new ResourceHistoryQuery(type, id, query), ct);

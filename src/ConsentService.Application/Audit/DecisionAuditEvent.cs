@@ -1,6 +1,6 @@
 using ConsentService.Application.Decisions;
 using ConsentService.Application.Ports;
-using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 

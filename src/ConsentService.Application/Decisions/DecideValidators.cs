@@ -37,7 +37,7 @@ internal static class DecisionRequestRules
 
     private static bool IsOrganizationReference(string reference) =>
         reference.StartsWith("Organization/", StringComparison.Ordinal)
-        && Search.FhirReference.IsId(reference.AsSpan("Organization/".Length));
+        && FhirReferences.IsId(reference.AsSpan("Organization/".Length));
 }
 
 public sealed class DecideValidator : AbstractValidator<DecideCommand>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 using ConsentService.Domain.Consents;
 using ConsentService.Domain.Studies;
 using Hl7.Fhir.Model;

@@ -1,4 +1,4 @@
-using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 
 namespace ConsentService.Application.Decisions;
 
@@ -17,7 +17,7 @@ public readonly record struct StudyReference(string? Uid, string? ImagingStudyId
         if (text.StartsWith(Prefix, StringComparison.Ordinal))
         {
             var id = text[Prefix.Length..];
-            if (!FhirReference.IsId(id))
+            if (!FhirReferences.IsId(id))
             {
                 return false;
             }

@@ -1,4 +1,5 @@
 using ConsentService.Application.Ports;
+using ConsentService.Domain.Fhir;
 using Hl7.Fhir.Model;
 using SearchParamType = ConsentService.Application.Ports.SearchParamType;
 
@@ -82,7 +83,7 @@ internal sealed class IndexCollector
     public void Reference(ResourceReference? reference, string? requiredType = null)
     {
         if (reference is null) return;
-        var hasLiteral = FhirReference.TryNormalize(reference.Reference, out var type, out var typeAndId);
+        var hasLiteral = FhirReferences.TryNormalize(reference.Reference, out var type, out var typeAndId);
         var referencedType = hasLiteral ? type : reference.Type;
         if (requiredType is not null && !string.Equals(referencedType, requiredType, StringComparison.Ordinal)) return;
         if (hasLiteral) Add(new SearchIndexEntry(_parameter.Name, SearchParamType.Reference, null, typeAndId));

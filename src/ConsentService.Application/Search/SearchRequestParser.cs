@@ -1,5 +1,6 @@
 using System.Globalization;
 using ConsentService.Application.Ports;
+using ConsentService.Domain.Fhir;
 
 namespace ConsentService.Application.Search;
 
@@ -133,13 +134,13 @@ public static class SearchRequestParser
                 var text = Unescape(item);
                 if (text.Contains('/', StringComparison.Ordinal))
                 {
-                    if (!FhirReference.TryNormalize(text, out var type, out var typeAndId) || (modifier is not null && type != modifier))
+                    if (!FhirReferences.TryNormalize(text, out var type, out var typeAndId) || (modifier is not null && type != modifier))
                         throw Malformed(definition.Name, text, modifier is null
                             ? "expected 'Type/id', an id, or an absolute URL ending in Type/id"
                             : $"expected an id or '{modifier}/id'");
                     values.Add(new SearchValue(Value: typeAndId));
                 }
-                else if (!FhirReference.IsId(text))
+                else if (!FhirReferences.IsId(text))
                     throw Malformed(definition.Name, text, "not a valid resource id");
                 else
                     values.Add(modifier is null ? new SearchValue(Value: text, MatchIdOnly: true) : new SearchValue(Value: $"{modifier}/{text}"));
@@ -174,7 +175,7 @@ public static class SearchRequestParser
             foreach (var item in SplitOr(name, value))
             {
                 var id = Unescape(item);
-                if (!FhirReference.IsId(id)) throw Malformed(name, id, "not a valid resource id");
+                if (!FhirReferences.IsId(id)) throw Malformed(name, id, "not a valid resource id");
                 values.Add(new SearchValue(Value: id));
             }
             return values;

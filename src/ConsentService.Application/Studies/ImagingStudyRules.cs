@@ -1,4 +1,4 @@
-using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 using FluentValidation;
 using Hl7.Fhir.Model;
 

@@ -108,13 +108,17 @@ public sealed class CompiledProvision
         if (SecurityLabels is not null && !CodeCondition.AnyIn(study.SecurityLabelKeys, SecurityLabels)) return false;
         if (DataPeriod is { } dataPeriod)
         {
-            var started = study.Started is { } s ? (dataPeriod.Contains(s) ? Match.Yes : Match.No) : Match.Unknown;
+            var started = study.Started is { } s ? Within(dataPeriod, s) : Match.Unknown;
             if (!Accept(started, deny)) return false;
         }
-        if (Period is { } period && !period.Contains(instant)) return false;
+        if (Period is { } period && !Accept(Within(period, instant), deny)) return false;
         if (Actions is not null && !Actions.Contains(request.ActionKey)) return false;
         return true;
     }
+
+    /// <summary>A period that cannot be read neither covers nor misses an instant: Unknown, so only a deny applies.</summary>
+    private static Match Within(InstantRange range, DateTimeOffset instant) =>
+        range.IsUnreadable ? Match.Unknown : range.Contains(instant) ? Match.Yes : Match.No;
 
     /// <summary>Safety rule 2: a missing fact counts as matched for a deny and as not matched for a permit.</summary>
     private static bool Accept(Match match, bool deny) => match == Match.Yes || (deny && match == Match.Unknown);

@@ -44,7 +44,7 @@ public static class ConsentCompiler
             scopes.Any(SecondaryUseScopes.Contains),
             FhirReferences.NormaliseLiteral(consent.Patient?.Reference),
             StudyFactsExtractor.IdentifierKeys(consent.Patient).ToArray(),
-            FhirTime.StartOf(consent.DateTime),
+            FhirDateRange.StartOf(consent.DateTime),
             rootSource.Period is { } p ? InstantRange.FromPeriod(p.Start, p.End) : null,
             baseAnswer,
             source,
@@ -53,7 +53,7 @@ public static class ConsentCompiler
 
     /// <summary>
     /// Problems that make a Consent unacceptable for storage: a root type contradicting policyRule, a policyRule
-    /// that says both opt-in and opt-out, periods that end before they start.
+    /// that says both opt-in and opt-out, periods that end before they start or whose start or end cannot be read.
     /// </summary>
     public static IReadOnlyList<ConsentProblem> Check(Consent consent)
     {
@@ -81,7 +81,10 @@ public static class ConsentCompiler
     private static void CheckPeriod(Period? period, string path, List<ConsentProblem> problems)
     {
         if (period is null) return;
-        if (FhirTime.TryParse(period.Start, out var start) && FhirTime.TryParse(period.End, out var end) && end.End <= start.Start)
+        var range = InstantRange.FromPeriod(period.Start, period.End);
+        if (range is { IsUnreadable: true })
+            problems.Add(new(path, "The period's start or end is not a FHIR date or dateTime."));
+        else if (range is { } r && r.End <= r.Start)
             problems.Add(new(path, "The period ends before it starts."));
     }
 
@@ -225,13 +228,18 @@ public static class ConsentCompiler
         {
             var reference = data.Reference;
             if (reference is null) continue;
-            if (reference.Reference is { } literal && !string.IsNullOrWhiteSpace(literal))
-                keys.Add(literal.Trim().StartsWith("urn:oid:", StringComparison.OrdinalIgnoreCase)
-                    ? FhirReferences.StudyUidKey(FhirReferences.BareUid(literal)!)
-                    : FhirReferences.NormaliseLiteral(literal)!);
-            if (reference.Identifier is { Value: { } value } identifier && !string.IsNullOrWhiteSpace(value)
-                && (identifier.System == CodeSystems.DicomUid || value.Trim().StartsWith("urn:oid:", StringComparison.OrdinalIgnoreCase)))
-                keys.Add(FhirReferences.StudyUidKey(FhirReferences.BareUid(value)!));
+            // A reference or UID that cannot be read adds no key: it names no study.
+            if (reference.Reference is { } literal)
+            {
+                var key = StudyUidKey.HasOidPrefix(literal)
+                    ? StudyUidKey.TryNormalize(literal, out var uid) ? StudyUidKey.Of(uid) : null
+                    : FhirReferences.NormaliseLiteral(literal);
+                if (key is not null) keys.Add(key);
+            }
+            if (reference.Identifier is { Value: { } value } identifier
+                && (identifier.System == CodeSystems.DicomUid || StudyUidKey.HasOidPrefix(value))
+                && StudyUidKey.TryNormalize(value, out var identifierUid))
+                keys.Add(StudyUidKey.Of(identifierUid));
         }
         // A data condition that names nothing usable still stands, and matches no study.
         return keys.ToFrozenSet(StringComparer.Ordinal);

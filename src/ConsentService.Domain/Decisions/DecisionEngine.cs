@@ -41,7 +41,8 @@ public sealed class DecisionEngine(FaceBearingRule faceBearing)
             if (!consent.BelongsToPatientOf(study)) continue;
             if (!consent.IsActive) { reasons.Add(consent.InactiveReason); continue; }
             if (!consent.GovernsSecondaryUse) { reasons.Add(consent.ScopeReason); continue; }
-            if (consent.RootPeriod is { } period && !period.Contains(instant)) { reasons.Add(consent.OutOfPeriodReason); continue; }
+            // An unreadable root period does not exclude the consent: its root provision then applies only as a deny.
+            if (consent.RootPeriod is { IsUnreadable: false } period && !period.Contains(instant)) { reasons.Add(consent.OutOfPeriodReason); continue; }
             order[eligible++] = i;
         }
         order = order[..eligible];

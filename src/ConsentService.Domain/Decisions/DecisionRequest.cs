@@ -22,7 +22,9 @@ public sealed class DecisionRequest
         ArgumentException.ThrowIfNullOrWhiteSpace(actorReference);
         ArgumentException.ThrowIfNullOrWhiteSpace(purposeCode);
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
-        ActorReference = FhirReferences.NormaliseLiteral(actorReference)!;
+        // Fail closed: an actor that cannot be read as Type/id must not reach the matchers as some opaque key.
+        ActorReference = FhirReferences.NormaliseLiteral(actorReference)
+            ?? throw new ArgumentException($"'{actorReference}' is not a literal reference (Type/id or an absolute URL ending in Type/id).", nameof(actorReference));
         ActorIdentifierKey = FhirReferences.IdentifierKey(actorIdentifierSystem, actorIdentifierValue);
         PurposeSystem = purposeSystem;
         PurposeCode = purposeCode;

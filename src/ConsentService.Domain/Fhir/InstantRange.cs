@@ -1,59 +1,46 @@
-using System.Globalization;
-
 namespace ConsentService.Domain.Fhir;
 
 /// <summary>
-/// A half-open interval of instants [Start, End). A FHIR Period with partial dates covers its whole precision:
-/// end "2024" means up to the start of 2025. Date-only values are read in UTC.
+/// A half-open interval of instants [Start, End). A FHIR date, dateTime or instant covers its whole precision:
+/// "2024" is [2024-01-01, 2025-01-01), a value to the second is that whole second. <see cref="DateTimeOffset.MaxValue"/>
+/// as End means "no end": the year 9999 and an open Period end both reach it.
 /// </summary>
 public readonly record struct InstantRange(DateTimeOffset Start, DateTimeOffset End)
 {
-    public bool Contains(DateTimeOffset instant) => instant >= Start && instant < End;
+    /// <summary>A Period with a start or end that is present but cannot be read: whether it covers an instant is
+    /// unknown, so a permit conditioned on it never applies and a deny does (see the decision engine).</summary>
+    public static InstantRange Unreadable { get; } = new(DateTimeOffset.MinValue, DateTimeOffset.MaxValue) { IsUnreadable = true };
 
+    public bool IsUnreadable { get; private init; }
+
+    /// <summary>The last instant (tick) inside the range: the inclusive upper bound search compares against.</summary>
+    public DateTimeOffset High => End == DateTimeOffset.MaxValue ? End : End.AddTicks(-1);
+
+    /// <summary>Whether <paramref name="instant"/> certainly lies in the range; never for an unreadable one.</summary>
+    public bool Contains(DateTimeOffset instant) =>
+        !IsUnreadable && instant >= Start && (instant < End || End == DateTimeOffset.MaxValue);
+
+    /// <summary>
+    /// A FHIR Period: null when it has neither start nor end, open on a missing side, and <see cref="Unreadable"/>
+    /// when a start or end is present but not a FHIR date/dateTime (never silently widened to an open side).
+    /// </summary>
     public static InstantRange? FromPeriod(string? start, string? end)
     {
-        if (string.IsNullOrWhiteSpace(start) && string.IsNullOrWhiteSpace(end)) return null;
-        var from = FhirTime.TryParse(start, out var s) ? s.Start : DateTimeOffset.MinValue;
-        var to = FhirTime.TryParse(end, out var e) ? e.End : DateTimeOffset.MaxValue;
+        var hasStart = !string.IsNullOrEmpty(start);
+        var hasEnd = !string.IsNullOrEmpty(end);
+        if (!hasStart && !hasEnd) return null;
+        var from = DateTimeOffset.MinValue;
+        var to = DateTimeOffset.MaxValue;
+        if (hasStart)
+        {
+            if (!FhirDateRange.TryParse(start, out InstantRange s)) return Unreadable;
+            from = s.Start;
+        }
+        if (hasEnd)
+        {
+            if (!FhirDateRange.TryParse(end, out InstantRange e)) return Unreadable;
+            to = e.End;
+        }
         return new InstantRange(from, to);
     }
-}
-
-/// <summary>Parses FHIR date, dateTime and instant strings into the range of instants they denote.</summary>
-public static class FhirTime
-{
-    private static readonly string[] FullFormats =
-    [
-        "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK",
-    ];
-
-    public static bool TryParse(string? value, out InstantRange range)
-    {
-        range = default;
-        if (string.IsNullOrWhiteSpace(value)) return false;
-        var text = value.Trim();
-        var inv = CultureInfo.InvariantCulture;
-        const DateTimeStyles utc = DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
-        switch (text.Length)
-        {
-            case 4 when DateTime.TryParseExact(text, "yyyy", inv, utc, out var y):
-                range = Whole(y, y.AddYears(1));
-                return true;
-            case 7 when DateTime.TryParseExact(text, "yyyy-MM", inv, utc, out var m):
-                range = Whole(m, m.AddMonths(1));
-                return true;
-            case 10 when DateTime.TryParseExact(text, "yyyy-MM-dd", inv, utc, out var d):
-                range = Whole(d, d.AddDays(1));
-                return true;
-        }
-        if (!DateTimeOffset.TryParseExact(text, FullFormats, inv, DateTimeStyles.None, out var instant)) return false;
-        range = new InstantRange(instant, instant.AddTicks(1));
-        return true;
-    }
-
-    /// <summary>The earliest instant a FHIR date/dateTime denotes, or null when absent or unreadable.</summary>
-    public static DateTimeOffset? StartOf(string? value) => TryParse(value, out var r) ? r.Start : null;
-
-    private static InstantRange Whole(DateTime from, DateTime to) =>
-        new(new DateTimeOffset(from, TimeSpan.Zero), new DateTimeOffset(to, TimeSpan.Zero));
 }

@@ -21,7 +21,7 @@ public sealed class StudyFacts
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         Id = id;
-        Uid = FhirReferences.BareUid(uid);
+        Uid = uid is not null && StudyUidKey.TryNormalize(uid, out var bare) ? bare : null;
         PatientReference = FhirReferences.NormaliseLiteral(patientReference);
         PatientIdentifierKeys = Distinct(patientIdentifierKeys);
         ModalityKeys = Distinct(modalityKeys);
@@ -30,7 +30,7 @@ public sealed class StudyFacts
         Started = started;
         SecurityLabelKeys = Distinct(securityLabelKeys);
         IdKey = FhirReferences.StudyIdKey(id);
-        UidKey = Uid is null ? null : FhirReferences.StudyUidKey(Uid);
+        UidKey = Uid is null ? null : StudyUidKey.Of(Uid);
     }
 
     /// <summary>The ImagingStudy resource id.</summary>

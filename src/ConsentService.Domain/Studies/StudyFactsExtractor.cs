@@ -25,23 +25,14 @@ public static class StudyFactsExtractor
 
         return new StudyFacts(
             id,
-            StudyUid(study.Identifier),
+            StudyUidKey.For(study) is [var uid, ..] ? uid : null,
             study.Subject?.Reference,
             IdentifierKeys(study.Subject),
             modalities,
             bodySites,
             procedures,
-            FhirTime.StartOf(study.Started),
+            FhirDateRange.StartOf(study.Started),
             labels);
-    }
-
-    /// <summary>The Study Instance UID: the identifier with system urn:dicom:uid, value urn:oid:&lt;uid&gt; (bare accepted).</summary>
-    public static string? StudyUid(IEnumerable<Identifier> identifiers)
-    {
-        foreach (var identifier in identifiers)
-            if (string.Equals(identifier.System, CodeSystems.DicomUid, StringComparison.Ordinal))
-                return FhirReferences.BareUid(identifier.Value);
-        return null;
     }
 
     internal static IReadOnlyList<string> IdentifierKeys(ResourceReference? reference) =>

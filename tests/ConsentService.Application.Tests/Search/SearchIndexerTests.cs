@@ -1,5 +1,6 @@
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 using Hl7.Fhir.Model;
 using SearchParamType = ConsentService.Application.Ports.SearchParamType;
 

@@ -1,7 +1,7 @@
-using ConsentService.Application.Search;
+using ConsentService.Domain.Fhir;
 using Hl7.Fhir.Model;
 
-namespace ConsentService.Application.Tests.Search;
+namespace ConsentService.Domain.Tests;
 
 public class FhirDateRangeTests
 {
@@ -38,6 +38,43 @@ public class FhirDateRangeTests
     [InlineData("2020-01-01 10:00:00Z")]
     [InlineData("2020-01-01T10:60:00Z")]
     public void Invalid_text(string text) => Assert.False(FhirDateRange.TryParse(text, out _, out _));
+
+    [Theory]
+    [InlineData("2024")]
+    [InlineData("2024-02")]
+    [InlineData("2024-02-29")]
+    [InlineData("2024-02-29T10:00+02:00")]
+    [InlineData("2024-02-29T10:00:00Z")]
+    [InlineData("2024-02-29T10:00:00.5-05:00")]
+    [InlineData("9999-12-31")]
+    public void Search_high_is_the_last_tick_of_the_engine_range(string text)
+    {
+        Assert.True(FhirDateRange.TryParse(text, out InstantRange range));
+        Assert.True(FhirDateRange.TryParse(text, out var low, out var high));
+        Assert.Equal((range.Start, range.High), (low, high));
+        Assert.True(range.Contains(high));
+        Assert.False(range.Contains(low.AddTicks(-1)));
+    }
+
+    [Fact]
+    public void A_time_without_offset_is_utc_not_local_time()
+    {
+        Assert.True(FhirDateRange.TryParse("2024-01-01T10:00:00", out InstantRange range));
+        Assert.Equal(new DateTimeOffset(2024, 1, 1, 10, 0, 0, TimeSpan.Zero), range.Start);
+    }
+
+    [Theory]
+    [InlineData(" 2024")]
+    [InlineData("2024-02-30")]
+    [InlineData("2024-01-01T10:00:00+15:00")]
+    public void Unreadable_period_bounds_make_an_unreadable_period(string bound)
+    {
+        Assert.True(InstantRange.FromPeriod(bound, null)!.Value.IsUnreadable);
+        Assert.True(InstantRange.FromPeriod("2020", bound)!.Value.IsUnreadable);
+        Assert.False(InstantRange.Unreadable.Contains(new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Null(InstantRange.FromPeriod(null, ""));
+        Assert.Equal(new InstantRange(DateTimeOffset.MinValue, new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero)), InstantRange.FromPeriod(null, "2020"));
+    }
 }
 
 public class FhirReferenceTests
@@ -49,7 +86,7 @@ public class FhirReferenceTests
     [InlineData("https://a.example/Organization/o-1/_history/2", "Organization", "Organization/o-1")]
     public void Normalises(string reference, string type, string typeAndId)
     {
-        Assert.True(FhirReference.TryNormalize(reference, out var t, out var ti));
+        Assert.True(FhirReferences.TryNormalize(reference, out var t, out var ti));
         Assert.Equal((type, typeAndId), (t, ti));
     }
 
@@ -61,7 +98,19 @@ public class FhirReferenceTests
     [InlineData("Patient/p_1")]
     [InlineData("ftp://x/Patient/p1")]
     [InlineData("Patient/p1/_history/")]
-    public void Rejects(string reference) => Assert.False(FhirReference.TryNormalize(reference, out _, out _));
+    [InlineData("Patient/p1/_history/x_1")]
+    [InlineData("a/b/Patient/p1")]
+    public void Rejects(string reference) => Assert.False(FhirReferences.TryNormalize(reference, out _, out _));
+
+    [Theory]
+    [InlineData(" Patient/1 ", "Patient/1")]
+    [InlineData("http://h/fhir/Patient/1/_history/2", "Patient/1")]
+    [InlineData("ftp://h/Patient/1", null)]
+    [InlineData("urn:uuid:0b0b3f4c-9c9d-4a35-9b1e-1d2f3a4b5c6d", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void Matcher_keys_are_normalised_references_or_nothing(string? reference, string? key) =>
+        Assert.Equal(key, FhirReferences.NormaliseLiteral(reference));
 }
 
 public class StudyUidKeyTests
@@ -92,7 +141,26 @@ public class StudyUidKeyTests
     [InlineData("1.02", false)]
     [InlineData("1.2a", false)]
     [InlineData("", false)]
+    [InlineData("2", true)]
+    [InlineData("2.0.25", true)]
+    [InlineData("3.1", false)]
+    [InlineData("12.3", false)]
+    [InlineData("01.2", false)]
     public void Uid_syntax(string uid, bool valid) => Assert.Equal(valid, StudyUidKey.IsValidUid(uid));
+
+    [Theory]
+    [InlineData("urn:oid:1.2.3", "1.2.3")]
+    [InlineData("URN:OID:1.2.3", "1.2.3")]
+    [InlineData("1.2.3", "1.2.3")]
+    [InlineData(" 1.2.3", null)]
+    [InlineData("urn:oid:", null)]
+    [InlineData("urn:uuid:1.2.3", null)]
+    [InlineData(null, null)]
+    public void Normalises_both_spellings_and_rejects_the_rest(string? value, string? uid)
+    {
+        Assert.Equal(uid is not null, StudyUidKey.TryNormalize(value, out var bare));
+        Assert.Equal(uid ?? string.Empty, bare);
+    }
 
     [Fact]
     public void Uids_longer_than_64_characters_are_invalid()
