@@ -21,12 +21,15 @@ public static class ServiceSetup
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Endpoints read bodies within their own limits (10 MiB; Fhir:MaxBundleBytes for POST /fhir).
             kestrel.Limits.MaxRequestBodySize = RequestBody.DefaultLimitBytes;
         });
 
         services.AddOptions<DecisionsOptions>().Bind(builder.Configuration.GetSection(DecisionsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DecisionsOptions>, DecisionsOptionsValidator>();
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<DecisionsOptions>>().Value.ToSettings());
+        services.AddOptions<FhirOptions>().Bind(builder.Configuration.GetSection(FhirOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FhirOptions>, FhirOptionsValidator>();
         services.AddStorage(builder.Configuration);
         services.AddApplication();
 
@@ -51,6 +54,7 @@ public static class ServiceSetup
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
         app.MapFhirApi();
+        app.MapBundleApi();
         app.MapDecisionApi();
         return app;
     }

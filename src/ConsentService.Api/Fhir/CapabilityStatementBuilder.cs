@@ -11,7 +11,15 @@ public static class CapabilityStatementBuilder
 {
     public static CapabilityStatement Build(string baseUrl, string softwareVersion)
     {
-        var rest = new CapabilityStatement.RestComponent { Mode = CapabilityStatement.RestfulCapabilityMode.Server };
+        var rest = new CapabilityStatement.RestComponent
+        {
+            Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+            Interaction =
+            [
+                new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
+                new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
+            ],
+        };
         foreach (var type in SupportedResources.Writable)
         {
             rest.Resource.Add(WritableResource(type));

@@ -28,6 +28,10 @@ public interface IResourceStore
     /// deleted (nothing written). Honours <paramref name="ifMatchVersion"/>.</summary>
     Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct);
 
+    /// <summary>Runs every operation in order in ONE transaction: either all are committed or, when any fails
+    /// (conflict, failed precondition, unique key), none is and the failure is thrown. Outcomes are in operation order.</summary>
+    Task<IReadOnlyList<TransactionOutcome>> TransactAsync(IReadOnlyList<TransactionOperation> operations, CancellationToken ct);
+
     /// <summary>The latest version (possibly a delete version), or null when the id was never used.</summary>
     Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken ct);
 

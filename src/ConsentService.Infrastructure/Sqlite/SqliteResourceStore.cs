@@ -88,17 +88,48 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         _writer.ExecuteAsync(s => CreateInTransaction(s, write), ct);
 
     public Task<(StoredResource Resource, bool Created)> CreateIfNoneExistAsync(ResourceWrite write, SearchQuery ifNoneExist, CancellationToken ct) =>
-        _writer.ExecuteAsync(s =>
+        _writer.ExecuteAsync(s => CreateIfNoneExistInTransaction(s, write, ifNoneExist), ct);
+
+    private (StoredResource Resource, bool Created) CreateIfNoneExistInTransaction(SqliteSession s, ResourceWrite write, SearchQuery ifNoneExist)
+    {
+        var found = SqliteSearch.Run(s, ifNoneExist, Sequence(s), withTotal: false, limit: 2).Resources;
+        return found.Count switch
         {
-            var snapshot = Sequence(s);
-            var found = SqliteSearch.Run(s, ifNoneExist, snapshot, withTotal: false, limit: 2).Resources;
-            return found.Count switch
+            0 => (CreateInTransaction(s, write), true),
+            1 => (found[0], false),
+            _ => throw new PreconditionFailedException("The conditional create criteria match more than one resource."),
+        };
+    }
+
+    public Task<IReadOnlyList<TransactionOutcome>> TransactAsync(IReadOnlyList<TransactionOperation> operations, CancellationToken ct) =>
+        _writer.ExecuteAsync<IReadOnlyList<TransactionOutcome>>(s =>
+        {
+            // One writer unit: a throw anywhere rolls back every operation of the transaction (its savepoint).
+            var outcomes = new TransactionOutcome[operations.Count];
+            for (var i = 0; i < operations.Count; i++)
             {
-                0 => (CreateInTransaction(s, write), true),
-                1 => (found[0], false),
-                _ => throw new PreconditionFailedException("The conditional create criteria match more than one resource."),
-            };
+                outcomes[i] = operations[i] switch
+                {
+                    CreateOperation { IfNoneExist: { } condition } c => Conditional(s, c, condition),
+                    CreateOperation c => new TransactionOutcome(CreateInTransaction(s, c.Write), true),
+                    UpsertOperation u => UpsertOutcome(UpsertInTransaction(s, u.Write)),
+                    DeleteOperation d => new TransactionOutcome(DeleteInTransaction(s, d.ResourceType, d.Id, d.IfMatchVersion), false),
+                    _ => throw new ArgumentException($"Unknown transaction operation {operations[i].GetType().Name}."),
+                };
+            }
+            return outcomes;
         }, ct);
+
+    private static TransactionOutcome UpsertOutcome((StoredResource Resource, bool Created) result) => new(result.Resource, result.Created);
+
+    private TransactionOutcome Conditional(SqliteSession s, CreateOperation create, SearchQuery condition)
+    {
+        var (resource, created) = CreateIfNoneExistInTransaction(s, create.Write, condition);
+        var matchedId = created ? null : resource.Id;
+        if (!string.Equals(matchedId, create.ExpectedMatchId, StringComparison.Ordinal))
+            throw new PreconditionFailedException("A conditional create in the transaction matched differently than when the transaction was prepared (a concurrent write); retry the transaction.");
+        return new TransactionOutcome(resource, created);
+    }
 
     public Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct) =>
         _writer.ExecuteAsync(s => UpsertInTransaction(s, write), ct);

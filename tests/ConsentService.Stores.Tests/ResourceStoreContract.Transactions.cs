@@ -1,0 +1,78 @@
+using ConsentService.Application;
+using ConsentService.Application.Ports;
+using static ConsentService.Stores.Tests.StoreTestData;
+
+namespace ConsentService.Stores.Tests;
+
+public abstract partial class ResourceStoreContract
+{
+    // ---- transactions: all or nothing ----
+
+    [Fact]
+    public async Task Transaction_commits_every_operation_together()
+    {
+        await Store.CreateAsync(Write("old"), None);
+        var outcomes = await Store.TransactAsync(
+        [
+            new CreateOperation(Write("t1")),
+            new UpsertOperation(Write("t2")),
+            new DeleteOperation(Consent, "old"),
+        ], None);
+
+        Assert.Equal(3, outcomes.Count);
+        Assert.True(outcomes[0].Created);
+        Assert.Equal("t1", outcomes[0].Resource!.Id);
+        Assert.True(outcomes[1].Created);
+        Assert.True(outcomes[2].Resource!.IsDeleted);
+        Assert.NotNull(await Store.ReadAsync(Consent, "t1", None));
+        Assert.NotNull(await Store.ReadAsync(Consent, "t2", None));
+        Assert.True((await Store.ReadAsync(Consent, "old", None))!.IsDeleted);
+    }
+
+    [Fact]
+    public async Task Failed_transaction_stores_nothing()
+    {
+        await Store.CreateAsync(Write("taken"), None);
+        var before = await Store.CurrentSequenceAsync(None);
+        await Assert.ThrowsAsync<ResourceConflictException>(() => Store.TransactAsync(
+        [
+            new CreateOperation(Write("fresh")),
+            new UpsertOperation(Write("other")),
+            new CreateOperation(Write("taken")), // the id exists: the whole transaction fails
+        ], None));
+        Assert.Null(await Store.ReadAsync(Consent, "fresh", None));
+        Assert.Null(await Store.ReadAsync(Consent, "other", None));
+        Assert.Equal(before, await Store.CurrentSequenceAsync(None));
+
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => Store.TransactAsync(
+        [
+            new CreateOperation(Write("fresh")),
+            new UpsertOperation(Write("taken", ifMatch: 7)),
+        ], None));
+        Assert.Null(await Store.ReadAsync(Consent, "fresh", None));
+        Assert.Equal(before, await Store.CurrentSequenceAsync(None));
+    }
+
+    [Fact]
+    public async Task Transaction_conditional_create_must_match_as_predicted()
+    {
+        await Store.CreateAsync(Write("existing", index: [TokenEntry("identifier", "urn:x", "A")]), None);
+        var byIdentifier = Query(Token("identifier", "urn:x", "A"));
+
+        var matched = await Store.TransactAsync([new CreateOperation(Write("new-1", index: [TokenEntry("identifier", "urn:x", "A")]), byIdentifier, ExpectedMatchId: "existing")], None);
+        Assert.False(matched[0].Created);
+        Assert.Equal("existing", matched[0].Resource!.Id);
+        Assert.Null(await Store.ReadAsync(Consent, "new-1", None));
+
+        // Predicted "no match" but one exists (a concurrent writer): nothing is stored.
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => Store.TransactAsync(
+        [
+            new CreateOperation(Write("side-effect")),
+            new CreateOperation(Write("new-2", index: [TokenEntry("identifier", "urn:x", "A")]), byIdentifier, ExpectedMatchId: null),
+        ], None));
+        Assert.Null(await Store.ReadAsync(Consent, "side-effect", None));
+
+        var created = await Store.TransactAsync([new CreateOperation(Write("new-3", index: [TokenEntry("identifier", "urn:x", "B")]), Query(Token("identifier", "urn:x", "B")))], None);
+        Assert.True(created[0].Created);
+    }
+}
