@@ -34,6 +34,7 @@ public sealed class AuditFailureTests : IClassFixture<AuditFailureTests.BrokenAu
     [Theory]
     [InlineData("/api/v1/decisions", "{{\"study\":\"{0}\",\"actor\":\"Organization/acme-ai\"}}")]
     [InlineData("/api/v1/decisions/batch", "{{\"studies\":[\"{0}\"],\"actor\":\"Organization/acme-ai\"}}")]
+    [InlineData("/api/v1/decisions/cohort", "{{\"actor\":\"Organization/acme-ai\",\"filter\":{{\"modality\":[\"CT\"]}},\"purpose\":{{\"code\":\"MLTRAINING\"}},\"action\":\"use\"}}")]
     public async System.Threading.Tasks.Task No_audit_no_answer(string path, string template)
     {
         var client = _factory.FhirClient();

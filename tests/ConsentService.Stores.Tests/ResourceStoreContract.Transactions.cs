@@ -76,3 +76,28 @@ public abstract partial class ResourceStoreContract
         Assert.True(created[0].Created);
     }
 }
+
+public abstract partial class ResourceStoreContract
+{
+    [Fact]
+    public async Task Stream_returns_every_match_at_its_snapshot_in_commit_order()
+    {
+        for (var i = 0; i < 5; i++)
+            await Store.CreateAsync(Write($"s{i}", index: [TokenEntry("category", "urn:c", "x")]), None);
+        await Store.CreateAsync(Write("other", index: [TokenEntry("category", "urn:c", "y")]), None);
+        var snapshot = await Store.CurrentSequenceAsync(None);
+        await Store.CreateAsync(Write("late", index: [TokenEntry("category", "urn:c", "x")]), None);
+        await Store.DeleteAsync(Consent, "s2", null, None);
+        await Store.UpsertAsync(Write("s3", index: [TokenEntry("category", "urn:c", "y")]), None);
+
+        var atSnapshot = new List<string>();
+        await foreach (var resource in Store.StreamAsync(Query(Token("category", "urn:c", "x")) with { Snapshot = snapshot, Count = 1 }, None))
+            atSnapshot.Add(resource.Id);
+        Assert.Equal(["s0", "s1", "s2", "s3", "s4"], atSnapshot);
+
+        var now = new List<string>();
+        await foreach (var resource in Store.StreamAsync(Query(Token("category", "urn:c", "x")), None))
+            now.Add(resource.Id);
+        Assert.Equal(["s0", "s1", "s4", "late"], now);
+    }
+}

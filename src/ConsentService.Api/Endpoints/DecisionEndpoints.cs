@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ConsentService.Api.Errors;
@@ -42,7 +43,66 @@ public static class DecisionEndpoints
             .WithMetadata(new JsonRequestBody(typeof(BatchDecisionQuery)))
             .Produces<BatchDecisionResult>(200)
             .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+
+        api.MapPost("/cohort", async (HttpContext context, IMediator mediator, ILoggerFactory logs, CancellationToken ct) =>
+            {
+                var query = await ReadAsync(context.Request, DecisionJsonContext.Default.CohortQuery, ct);
+                var lines = await mediator.Send(new DecideCohortCommand(query), ct);
+                await StreamCohortAsync(context, lines, logs.CreateLogger("ConsentService.Cohort"), ct);
+            })
+            .WithName("decideCohort")
+            .WithSummary("Select a training cohort: decide every registered study matching the filter; stream the permitted ones.")
+            .WithDescription("application/x-ndjson: one line per permitted study (the same result as a batch gives), then "
+                + "{\"summary\":{\"matched\",\"permitted\",\"deniedByConsent\",\"deniedByPolicy\"}}. Every study decided gets its own "
+                + "AuditEvent, committed before its line is sent. A stream that ends without the summary line is incomplete "
+                + "(the service stopped it, e.g. because the audit trail could not be written): use only what it delivered.")
+            .WithMetadata(new JsonRequestBody(typeof(CohortQuery)))
+            .Produces<DecisionResult>(200, "application/x-ndjson")
+            .ProducesProblem(400).ProducesProblem(415).ProducesProblem(503);
         return app;
+    }
+
+    private static async Task StreamCohortAsync(HttpContext context, IAsyncEnumerable<CohortLine> lines, ILogger logger, CancellationToken ct)
+    {
+        var response = context.Response;
+        await using var enumerator = lines.GetAsyncEnumerator(ct);
+        // The first line is decided (and audited) before the status is sent, so a failure at the start is a
+        // proper problem-details answer; a failure later can only cut the stream short.
+        var hasLine = await enumerator.MoveNextAsync();
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/x-ndjson";
+        var body = response.BodyWriter;
+        using var json = new Utf8JsonWriter(body);
+        try
+        {
+            var buffered = 0;
+            while (hasLine)
+            {
+                var line = enumerator.Current;
+                if (line.Result is { } result)
+                {
+                    JsonSerializer.Serialize(json, result, DecisionJsonContext.Default.DecisionResult);
+                }
+                else
+                {
+                    JsonSerializer.Serialize(json, new CohortSummaryLine(line.Summary!), DecisionJsonContext.Default.CohortSummaryLine);
+                }
+                json.Flush();
+                json.Reset();
+                body.Write("\n"u8);
+                if (++buffered >= 256 || line.Summary is not null)
+                {
+                    await body.FlushAsync(ct);
+                    buffered = 0;
+                }
+                hasLine = await enumerator.MoveNextAsync();
+            }
+        }
+        catch (ServiceUnavailableException)
+        {
+            logger.LogError("Cohort stream stopped: the audit trail could not be written");
+            context.Abort();
+        }
     }
 
     private static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class

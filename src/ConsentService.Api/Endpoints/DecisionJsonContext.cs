@@ -11,4 +11,6 @@ namespace ConsentService.Api.Endpoints;
 [JsonSerializable(typeof(BatchDecisionQuery))]
 [JsonSerializable(typeof(DecisionResult))]
 [JsonSerializable(typeof(BatchDecisionResult))]
+[JsonSerializable(typeof(CohortQuery))]
+[JsonSerializable(typeof(CohortSummaryLine))]
 internal sealed partial class DecisionJsonContext : JsonSerializerContext;

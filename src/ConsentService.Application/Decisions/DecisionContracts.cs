@@ -58,3 +58,18 @@ public static class DecisionValues
     public const string BasisPolicy = "policy";
     public const string BasisUnknownStudy = "unknown-study";
 }
+
+/// <summary>Which registered studies a cohort covers. Body sites include their SNOMED CT descendants.</summary>
+public sealed record CohortFilter(IReadOnlyList<string>? Modality, IReadOnlyList<string>? BodySite, DateTimeOffset? StartedFrom, DateTimeOffset? StartedTo);
+
+/// <summary>Body of <c>POST /api/v1/decisions/cohort</c>.</summary>
+public sealed record CohortQuery(string? Actor, PurposeCoding? Purpose, string? Action, CohortFilter? Filter, IdentifierValue? ActorIdentifier = null);
+
+/// <summary>The last line of a cohort stream.</summary>
+public sealed record CohortSummary(int Matched, int Permitted, int DeniedByConsent, int DeniedByPolicy);
+
+/// <summary>The summary line as sent: <c>{"summary":{...}}</c>.</summary>
+public sealed record CohortSummaryLine(CohortSummary Summary);
+
+/// <summary>One line of a cohort stream: a permitted study's decision, or the closing summary.</summary>
+public sealed record CohortLine(DecisionResult? Result, CohortSummary? Summary);

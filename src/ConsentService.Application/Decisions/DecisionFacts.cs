@@ -30,6 +30,22 @@ public sealed class DecisionFacts(IResourceStore store)
     public async Task<long?> SnapshotAsync(DateTimeOffset? at, CancellationToken ct) =>
         at is { } instant ? await store.SequenceAtAsync(instant, ct).ConfigureAwait(false) : null;
 
+    /// <summary>The newest commit: the snapshot a cohort reads at, so studies and consents come from one state.</summary>
+    public async Task<long> CurrentSnapshotAsync(CancellationToken ct) => await store.CurrentSequenceAsync(ct).ConfigureAwait(false);
+
+    /// <summary>Every study matching <paramref name="query"/> with its facts, streamed. Facts are not cached here:
+    /// a cohort touches each study once.</summary>
+    public async IAsyncEnumerable<LoadedStudy> StreamStudiesAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var stored in store.StreamAsync(query, ct).ConfigureAwait(false))
+        {
+            yield return new LoadedStudy(stored, Extract(stored));
+        }
+    }
+
+    private static StudyFacts Extract(StoredResource stored) =>
+        StudyFactsExtractor.Extract((ImagingStudy)Stored.DeserializeResource(stored.Json), stored.Id);
+
     public async Task<LoadedStudy?> StudyAsync(StudyReference reference, long? snapshot, CancellationToken ct)
     {
         StoredResource? stored;
@@ -55,8 +71,7 @@ public sealed class DecisionFacts(IResourceStore store)
         {
             return null;
         }
-        var facts = _studies.GetOrAdd((stored.Id, stored.VersionId),
-            static (_, s) => StudyFactsExtractor.Extract((ImagingStudy)Stored.DeserializeResource(s.Json), s.Id), stored);
+        var facts = _studies.GetOrAdd((stored.Id, stored.VersionId), static (_, s) => Extract(s), stored);
         Trim(_studies);
         return new LoadedStudy(stored, facts);
     }

@@ -1,5 +1,6 @@
 using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
+using ConsentService.Domain.Consents;
 using ConsentService.Domain.Decisions;
 using ConsentService.Domain.Fhir;
 
@@ -28,7 +29,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
 
         var decided = new DecidedStudy[studies.Count];
         // Studies of one patient share one load of that patient's consents.
-        var consentsByPatient = new Dictionary<string, IReadOnlyList<Domain.Consents.CompiledConsent>>(StringComparer.Ordinal);
+        var consentsByPatient = new Dictionary<string, IReadOnlyList<CompiledConsent>>(StringComparer.Ordinal);
         for (var i = 0; i < studies.Count; i++)
         {
             var loaded = await facts.StudyAsync(studies[i], snapshot, ct).ConfigureAwait(false);
@@ -41,19 +42,104 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
                 decided[i] = new DecidedStudy(Unknown(studies[i], actor, purpose, action, instant, policy), null);
                 continue;
             }
-            var patientKey = PatientKey(loaded.Facts);
-            if (!consentsByPatient.TryGetValue(patientKey, out var consents))
-            {
-                consents = await facts.ConsentsAsync(loaded.Facts, snapshot, ct).ConfigureAwait(false);
-                consentsByPatient[patientKey] = consents;
-            }
-            var decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
-            decided[i] = new DecidedStudy(Map(decision, loaded, actor, purpose, action, instant, policy), loaded.Facts.PatientReference);
+            decided[i] = await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false);
         }
+        await RecordAsync(decided, ct).ConfigureAwait(false);
+        return decided;
+    }
 
+    /// <summary>
+    /// A cohort: every registered study matching <paramref name="filter"/> (at one snapshot), decided in chunks.
+    /// Each chunk's AuditEvents (one per study, permits and denies) are committed before its permitted results are
+    /// yielded, so nothing is ever streamed unaudited; an interrupted cohort has audited at most one chunk more than
+    /// it delivered. Ends with the summary.
+    /// </summary>
+    public async IAsyncEnumerable<CohortLine> DecideCohortAsync(CohortFilter? filter, string actor, IdentifierValue? actorIdentifier,
+        PurposeCoding purpose, string action, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
+            purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
+        var instant = clock.GetUtcNow();
+        var snapshot = await facts.CurrentSnapshotAsync(ct).ConfigureAwait(false);
+        var policy = new PolicyRef(settings.Policy.Id, settings.Policy.Version);
+        var consentsByPatient = new Dictionary<string, IReadOnlyList<CompiledConsent>>(StringComparer.Ordinal);
+        var chunk = new List<DecidedStudy>(CohortChunk);
+        int matched = 0, permitted = 0, deniedByConsent = 0, deniedByPolicy = 0;
+        await foreach (var loaded in facts.StreamStudiesAsync(CohortFilters.ToQuery(filter, snapshot), ct).ConfigureAwait(false))
+        {
+            if (consentsByPatient.Count > CohortPatientCache)
+            {
+                consentsByPatient.Clear();
+            }
+            chunk.Add(await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false));
+            if (chunk.Count < CohortChunk)
+            {
+                continue;
+            }
+            await RecordAsync(chunk, ct).ConfigureAwait(false);
+            foreach (var line in Permitted(chunk))
+            {
+                yield return line;
+            }
+            chunk.Clear();
+        }
+        await RecordAsync(chunk, ct).ConfigureAwait(false);
+        foreach (var line in Permitted(chunk))
+        {
+            yield return line;
+        }
+        yield return new CohortLine(null, new CohortSummary(matched, permitted, deniedByConsent, deniedByPolicy));
+
+        IEnumerable<CohortLine> Permitted(List<DecidedStudy> decided)
+        {
+            foreach (var study in decided)
+            {
+                matched++;
+                var result = study.Result;
+                if (result.Decision == DecisionValues.Permit)
+                {
+                    permitted++;
+                    yield return new CohortLine(result, null);
+                }
+                else if (result.Basis == DecisionValues.BasisConsent)
+                {
+                    deniedByConsent++;
+                }
+                else
+                {
+                    deniedByPolicy++;
+                }
+            }
+        }
+    }
+
+    private const int CohortChunk = 512;
+    private const int CohortPatientCache = 50_000;
+
+    private async Task<DecidedStudy> DecideLoadedAsync(LoadedStudy loaded, DecisionRequest request,
+        Dictionary<string, IReadOnlyList<CompiledConsent>> consentsByPatient, long? snapshot, string actor, PurposeCoding purpose,
+        string action, DateTimeOffset instant, PolicyRef policy, CancellationToken ct)
+    {
+        var patientKey = PatientKey(loaded.Facts);
+        if (!consentsByPatient.TryGetValue(patientKey, out var consents))
+        {
+            consents = await facts.ConsentsAsync(loaded.Facts, snapshot, ct).ConfigureAwait(false);
+            consentsByPatient[patientKey] = consents;
+        }
+        var decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
+        return new DecidedStudy(Map(decision, loaded, actor, purpose, action, instant, policy), loaded.Facts.PatientReference);
+    }
+
+    /// <summary>Writes one AuditEvent per decided study and returns once they are durable; fails closed.</summary>
+    private async Task RecordAsync(IReadOnlyList<DecidedStudy> decided, CancellationToken ct)
+    {
+        if (decided.Count == 0)
+        {
+            return;
+        }
         var recorded = clock.GetUtcNow();
-        var records = new AuditRecord[decided.Length];
-        for (var i = 0; i < decided.Length; i++)
+        var records = new AuditRecord[decided.Count];
+        for (var i = 0; i < decided.Count; i++)
         {
             records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, recorded);
         }
@@ -65,7 +151,6 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         {
             throw new ServiceUnavailableException("The audit trail could not be written, so no decision is given.", e);
         }
-        return decided;
     }
 
     private static string PatientKey(Domain.Studies.StudyFacts facts) =>

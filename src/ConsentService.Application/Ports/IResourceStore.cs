@@ -46,6 +46,11 @@ public interface IResourceStore
 
     Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct);
 
+    /// <summary>Every match of <paramref name="query"/> at its snapshot (now when null), in commit order, streamed:
+    /// Count, Offset, Sort and SummaryCount are ignored. For cohort selection over very many resources; the set is
+    /// the one current at the snapshot however long the caller takes to read it.</summary>
+    IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, CancellationToken ct);
+
     /// <summary>The current, non-deleted resource holding a unique key, or null. A point lookup.</summary>
     Task<StoredResource?> FindByUniqueKeyAsync(string resourceType, string key, CancellationToken ct);
 

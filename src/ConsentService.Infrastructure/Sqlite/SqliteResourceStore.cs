@@ -364,6 +364,30 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         }));
     }
 
+    public async IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var session = _readers.Rent();
+        try
+        {
+            var now = Sequence(session);
+            var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
+            using var cmd = SqliteSearch.StreamCommand(session, query, snapshot);
+            using var rows = cmd.ExecuteReader();
+            var count = 0;
+            while (rows.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                yield return SqliteRows.Read(rows);
+                if (++count % 1024 == 0)
+                    await Task.Yield(); // a long scan must not hold one thread-pool thread throughout
+            }
+        }
+        finally
+        {
+            _readers.Return(session);
+        }
+    }
+
     public Task<StoredResource?> FindByUniqueKeyAsync(string resourceType, string key, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

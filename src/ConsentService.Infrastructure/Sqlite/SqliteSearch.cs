@@ -51,6 +51,13 @@ internal sealed class SqliteSearch
         return new SearchPage(resources, total, snapshot);
     }
 
+    /// <summary>Every match at the snapshot in commit order, for one streamed read (no count, no paging).</summary>
+    public static SqliteCommand StreamCommand(SqliteSession session, SearchQuery query, long snapshot)
+    {
+        var search = new SqliteSearch(query, snapshot);
+        return search.Bind(session.AdHoc($"SELECT {SqliteRows.Columns} FROM resource_version r WHERE {search._where} ORDER BY r.seq;"));
+    }
+
     private SqliteCommand Bind(SqliteCommand cmd)
     {
         foreach (var (name, value) in _parameters)

@@ -95,19 +95,30 @@ internal sealed class SqliteReaderPool(string path) : IDisposable
 
     public T Read<T>(Func<SqliteSession, T> read)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var session = _idle.TryTake(out var idle) ? idle : SqliteSession.Open(path, readOnly: true);
+        var session = Rent();
         try
         {
             return read(session);
         }
         finally
         {
-            if (_disposed || _idle.Count >= _maxIdle)
-                session.Dispose();
-            else
-                _idle.Add(session);
+            Return(session);
         }
+    }
+
+    /// <summary>A session for a long read (a streamed scan); give it back with <see cref="Return"/>.</summary>
+    public SqliteSession Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _idle.TryTake(out var idle) ? idle : SqliteSession.Open(path, readOnly: true);
+    }
+
+    public void Return(SqliteSession session)
+    {
+        if (_disposed || _idle.Count >= _maxIdle)
+            session.Dispose();
+        else
+            _idle.Add(session);
     }
 
     public void Dispose()

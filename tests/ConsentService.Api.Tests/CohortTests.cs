@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConsentService.Application.Ports;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConsentService.Api.Tests;
+
+/// <summary>Cohort selection: the stream equals the batch decisions of the same studies, filters select by
+/// modality, body site (with descendants) and start date, and every streamed line has its AuditEvent.</summary>
+public sealed class CohortTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
+{
+    private const string Vendor = "Organization/acme-ai";
+
+    private sealed record Seeded(string Uid, string Modality, string? BodySite, DateTimeOffset Started);
+
+    private async Task<List<Seeded>> SeedAsync()
+    {
+        var client = factory.FhirClient();
+        var random = new Random(7);
+        var seeded = new List<Seeded>();
+        (string Modality, string? Site)[] kinds = [("CT", "69536005"), ("MR", "12738006"), ("CR", "51185008"), ("CT", null), ("MR", "45048000")];
+        for (var p = 0; p < 30; p++)
+        {
+            var patient = TestData.NewId();
+            var policy = (p % 3) switch { 0 => "OPTIN", 1 => "OPTOUT", _ => "none" };
+            if (policy != "none")
+            {
+                await client.CreateAsync(TestData.Consent(patient, policy));
+            }
+            for (var s = 0; s < 2; s++)
+            {
+                var (modality, site) = kinds[random.Next(kinds.Length)];
+                var started = new DateTimeOffset(2018 + random.Next(0, 8), random.Next(1, 13), 10, 9, 0, 0, TimeSpan.Zero);
+                var uid = TestData.NewUid();
+                await client.CreateAsync(TestData.Study(patient, uid, modality, site, started.ToString("yyyy-MM-ddTHH:mm:ssZ")));
+                seeded.Add(new Seeded(uid, modality, site, started));
+            }
+        }
+        return seeded;
+    }
+
+    private static async Task<(List<JsonNode> Lines, JsonNode Summary)> CohortAsync(HttpClient http, object body)
+    {
+        var response = await http.PostAsync("/api/v1/decisions/cohort", new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType!.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var summary = lines[^1]["summary"];
+        Assert.NotNull(summary);
+        return (lines[..^1], summary!);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Cohort_equals_the_batch_decisions_of_the_same_studies()
+    {
+        var seeded = await SeedAsync();
+        using var http = factory.CreateClient();
+        var from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var filter = new { modality = new[] { "CT", "MR" }, bodySite = new[] { "69536005" }, startedFrom = from };
+        var (lines, summary) = await CohortAsync(http, new { actor = Vendor, filter });
+
+        // Head (69536005) includes brain (12738006) by SNOMED descent; neck (45048000) is not under head.
+        var expected = seeded.Where(s => s.Modality is "CT" or "MR" && s.BodySite is "69536005" or "12738006" && s.Started >= from).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Count, (int)summary["matched"]!);
+
+        var (status, batchText) = await PostAsync(http, "/api/v1/decisions/batch", new { studies = expected.Select(e => e.Uid), actor = Vendor });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var batch = JsonNode.Parse(batchText)!["results"]!.AsArray();
+        var permittedByBatch = batch.Where(r => (string?)r!["decision"] == "permit").ToDictionary(r => (string)r!["study"]!);
+        Assert.Equal(permittedByBatch.Keys.Order(), lines.Select(l => (string)l["study"]!).Order());
+        Assert.Equal(permittedByBatch.Count, (int)summary["permitted"]!);
+        Assert.Equal(batch.Count(r => (string?)r!["decision"] == "deny" && (string?)r!["basis"] == "consent"), (int)summary["deniedByConsent"]!);
+        Assert.Equal(batch.Count(r => (string?)r!["decision"] == "deny" && (string?)r!["basis"] == "policy"), (int)summary["deniedByPolicy"]!);
+        Assert.True((int)summary["permitted"]! > 0 && (int)summary["deniedByConsent"]! > 0 && (int)summary["deniedByPolicy"]! > 0,
+            "the generated data must exercise every outcome");
+        foreach (var line in lines)
+        {
+            var fromBatch = permittedByBatch[(string)line["study"]!]!;
+            foreach (var field in new[] { "decision", "basis", "consent", "provisionPath", "imagingStudy", "reasons", "obligations", "policy", "actor", "purpose", "action" })
+            {
+                Assert.Equal(fromBatch[field]?.ToJsonString(), line[field]?.ToJsonString());
+            }
+        }
+
+        var audit = factory.Services.GetRequiredService<IAuditLog>();
+        foreach (var line in lines)
+        {
+            Assert.NotNull(await audit.ReadAsync((string)line["decisionId"]!, CancellationToken.None));
+        }
+
+        // No filter: every registered study is decided.
+        var (_, all) = await CohortAsync(http, new { actor = Vendor });
+        Assert.Equal(seeded.Count, (int)all["matched"]!);
+    }
+
+    [Theory]
+    [InlineData("""{"filter":{"modality":["CT"]}}""", "actor")]
+    [InlineData("""{"actor":"Organization/acme-ai","filter":{"startedFrom":"2024-01-01T00:00:00Z","startedTo":"2020-01-01T00:00:00Z"}}""", "filter.startedFrom")]
+    [InlineData("""{"actor":"Organization/acme-ai","filter":{"colour":"red"}}""", "colour")]
+    public async System.Threading.Tasks.Task Invalid_cohort_requests_are_400(string body, string field)
+    {
+        using var http = factory.CreateClient();
+        var response = await http.PostAsync("/api/v1/decisions/cohort", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]![field]);
+    }
+
+    private static async Task<(HttpStatusCode, string)> PostAsync(HttpClient http, string path, object body)
+    {
+        var response = await http.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+}
