@@ -358,6 +358,18 @@ public sealed partial class ChartRenderTests
         Assert.Equal("radiology", manifests.Deployment.Map("spec.template.metadata.annotations")["example.org/team"]);
     }
 
+    [Fact]
+    public void Operations_guide_documents_every_variable_the_chart_sets()
+    {
+        var guide = RepositoryFiles.Read("docs/operations.md");
+        var cosmos = Render(Cosmos, "auth:\n  signingKeySecret:\n    name: consent-auth\n");
+        var names = ConfigMap(Render(Sqlite)).Keys
+            .Concat(ConfigMap(cosmos).Keys)
+            .Concat((Manifest.Navigate(cosmos.Container, "env") as IList<object?> ?? []).Select(e => (string)e.AsMap()["name"]!))
+            .Distinct();
+        Assert.All(names, name => Assert.Contains($"`{name}`", guide, StringComparison.Ordinal));
+    }
+
     internal static IDictionary<string, object?> ConfigMap(Manifests manifests) =>
         manifests.OfKind("ConfigMap").Single(c => c.Map("data").ContainsKey("Storage__Provider")).Map("data");
 

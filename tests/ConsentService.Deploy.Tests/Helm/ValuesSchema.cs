@@ -20,9 +20,13 @@ public static class ValuesSchema
         {
             return [];
         }
+        // The list format also reports the failing "if" of an if/then, which is no error; every other failing node is one.
         var failures = (results.Details ?? [])
-            .Where(d => d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}"))
+            .Where(d => !d.IsValid && d.EvaluationPath.ToString().Length > 0 && !d.EvaluationPath.ToString().Contains("/if", StringComparison.Ordinal))
+            .Select(d => $"{d.InstanceLocation}: " + (d.Errors is { Count: > 0 } errors
+                ? string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}"))
+                : $"fails {d.EvaluationPath}"))
+            .Distinct()
             .ToList();
         return failures.Count > 0 ? failures : ["values are invalid"];
     }
