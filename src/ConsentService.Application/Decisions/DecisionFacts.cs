@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ConsentService.Application.Ports;
-using ConsentService.Application.Search;
 using ConsentService.Domain.Fhir;
 using ConsentService.Domain.Consents;
 using ConsentService.Domain.Studies;
@@ -106,20 +105,10 @@ public sealed class DecisionFacts(IResourceStore store)
 
     private async System.Threading.Tasks.Task CollectAsync(SearchClause clause, long? snapshot, Dictionary<string, StoredResource> found, CancellationToken ct)
     {
-        var offset = 0;
-        while (true)
+        // One lean indexed read (no total, no paging) of the patient's current Consent versions.
+        await foreach (var resource in store.StreamAsync(new SearchQuery("Consent", [clause], [], Count: 0, Snapshot: snapshot), ct).ConfigureAwait(false))
         {
-            var page = await store.SearchAsync(new SearchQuery("Consent", [clause], [], Count: SearchRequestParser.MaxCount, Offset: offset, Snapshot: snapshot), ct).ConfigureAwait(false);
-            foreach (var resource in page.Resources)
-            {
-                found.TryAdd(resource.Id, resource);
-            }
-            offset += page.Resources.Count;
-            snapshot = page.Snapshot;
-            if (page.Resources.Count == 0 || offset >= page.Total)
-            {
-                return;
-            }
+            found.TryAdd(resource.Id, resource);
         }
     }
 
