@@ -4,6 +4,7 @@ using ConsentService.Api.Endpoints;
 using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Api.Health;
+using ConsentService.Api.Observability;
 using ConsentService.Application;
 using ConsentService.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -18,6 +19,7 @@ public static class ServiceSetup
     public static WebApplicationBuilder AddConsentService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddObservability();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -53,6 +55,7 @@ public static class ServiceSetup
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
+        app.MapObservability();
         app.MapFhirApi();
         app.MapBundleApi();
         app.MapDecisionApi();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ConsentService.Application.Observability;
 using ConsentService.Application.Ports;
 using ConsentService.Domain.Fhir;
 using ConsentService.Domain.Consents;
@@ -70,7 +71,9 @@ public sealed class DecisionFacts(IResourceStore store)
         {
             return null;
         }
-        var facts = _studies.GetOrAdd((stored.Id, stored.VersionId), static (_, s) => Extract(s), stored);
+        var hit = _studies.TryGetValue((stored.Id, stored.VersionId), out var facts);
+        ConsentTelemetry.RecordCache(hit);
+        facts ??= _studies.GetOrAdd((stored.Id, stored.VersionId), static (_, s) => Extract(s), stored);
         Trim(_studies);
         return new LoadedStudy(stored, facts);
     }
@@ -96,6 +99,7 @@ public sealed class DecisionFacts(IResourceStore store)
         var compiled = new List<CompiledConsent>(found.Count);
         foreach (var stored in found.Values)
         {
+            ConsentTelemetry.RecordCache(_consents.ContainsKey((stored.Id, stored.VersionId)));
             compiled.Add(_consents.GetOrAdd((stored.Id, stored.VersionId), static (_, s) =>
                 ConsentCompiler.Compile((Consent)Stored.DeserializeResource(s.Json), s.Id, s.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), s.LastUpdated), stored));
         }

@@ -1,4 +1,5 @@
 using ConsentService.Application.Audit;
+using ConsentService.Application.Observability;
 using ConsentService.Application.Ports;
 using ConsentService.Domain.Consents;
 using ConsentService.Domain.Decisions;
@@ -21,6 +22,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, string actor,
         IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
             purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
         var instant = at ?? clock.GetUtcNow();
@@ -45,6 +47,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             decided[i] = await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false);
         }
         await RecordAsync(decided, ct).ConfigureAwait(false);
+        ConsentTelemetry.DecisionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return decided;
     }
 
@@ -126,7 +129,11 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             consents = await facts.ConsentsAsync(loaded.Facts, snapshot, ct).ConfigureAwait(false);
             consentsByPatient[patientKey] = consents;
         }
-        var decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
+        Decision decision;
+        using (ConsentTelemetry.Activities.StartActivity("engine.decide"))
+        {
+            decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
+        }
         return new DecidedStudy(Map(decision, loaded, actor, purpose, action, instant, policy), loaded.Facts.PatientReference);
     }
 
@@ -137,20 +144,30 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         {
             return;
         }
+        foreach (var study in decided)
+        {
+            ConsentTelemetry.RecordDecision(study.Result.Decision, study.Result.Basis);
+        }
         var recorded = clock.GetUtcNow();
         var records = new AuditRecord[decided.Count];
         for (var i = 0; i < decided.Count; i++)
         {
             records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, recorded);
         }
+        using var span = ConsentTelemetry.Activities.StartActivity("audit.append");
+        span?.SetTag("audit.records", records.Length);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await audit.AppendAsync(records, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            ConsentTelemetry.StoreErrors.Add(1);
             throw new ServiceUnavailableException("The audit trail could not be written, so no decision is given.", e);
         }
+        ConsentTelemetry.AuditCommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        ConsentTelemetry.AuditDecisionsPerCommit.Record(records.Length);
     }
 
     private static string PatientKey(Domain.Studies.StudyFacts facts) =>

@@ -1,0 +1,70 @@
+using ConsentService.Application.Observability;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ConsentService.Api.Observability;
+
+/// <summary>
+/// OpenTelemetry: ASP.NET Core request metrics and the service's own (ConsentTelemetry) exported for Prometheus
+/// at /metrics; traces (request, engine, audit spans) exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// Span names are route templates, never raw paths; query strings are dropped from spans (they may carry
+/// patient= or identifier= values). Logs are JSON lines in Production (with trace ids as scopes).
+/// </summary>
+public static class ObservabilitySetup
+{
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ConsentTelemetry.Name, serviceInstanceId: Environment.MachineName))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddMeter(ConsentTelemetry.Name)
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ConsentTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(options =>
+                    {
+                        options.Filter = context => !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/healthz");
+                        options.EnrichWithHttpRequest = (activity, request) => RedactUrl(activity, request);
+                        options.EnrichWithHttpResponse = (activity, response) => RedactUrl(activity, response.HttpContext.Request);
+                    });
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    public static WebApplication MapObservability(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    // The instrumentation already names spans by route template; make sure no attribute keeps a query string or a
+    // raw path with identifiers in it.
+    private static void RedactUrl(System.Diagnostics.Activity activity, HttpRequest request)
+    {
+        if (request.QueryString.HasValue)
+        {
+            activity.SetTag("url.query", null);
+        }
+        var route = (request.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        activity.SetTag("url.path", route ?? "unmatched");
+        activity.SetTag("url.full", null);
+    }
+}
