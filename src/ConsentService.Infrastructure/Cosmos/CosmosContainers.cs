@@ -22,8 +22,11 @@ public sealed class CosmosContainers : IDisposable
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private CosmosContainers(CosmosClient client, Database database, Container resources, Container audit)
+    private readonly bool _ownsClient;
+
+    private CosmosContainers(CosmosClient client, Database database, Container resources, Container audit, bool ownsClient)
     {
+        _ownsClient = ownsClient;
         Client = client;
         Database = database;
         Resources = resources;
@@ -40,19 +43,27 @@ public sealed class CosmosContainers : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Database);
-        var client = new CosmosClient(options.ConnectionString, ClientOptions(options));
+        var client = CreateClient(options);
         try
         {
-            var database = (await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: ct).ConfigureAwait(false)).Database;
-            var resources = (await database.CreateContainerIfNotExistsAsync(ResourcesName, PartitionKeyPath, cancellationToken: ct).ConfigureAwait(false)).Container;
-            var audit = (await database.CreateContainerIfNotExistsAsync(AuditName, PartitionKeyPath, cancellationToken: ct).ConfigureAwait(false)).Container;
-            return new CosmosContainers(client, database, resources, audit);
+            return await OpenAsync(client, options.Database, ownsClient: true, ct).ConfigureAwait(false);
         }
         catch
         {
             client.Dispose();
             throw;
         }
+    }
+
+    public static CosmosClient CreateClient(CosmosOptions options) => new(options.ConnectionString, ClientOptions(options));
+
+    /// <summary>Opens (creating when missing) <paramref name="databaseName"/> and its containers on a client.</summary>
+    public static async Task<CosmosContainers> OpenAsync(CosmosClient client, string databaseName, bool ownsClient, CancellationToken ct)
+    {
+        var database = (await client.CreateDatabaseIfNotExistsAsync(databaseName, cancellationToken: ct).ConfigureAwait(false)).Database;
+        var resources = (await database.CreateContainerIfNotExistsAsync(ResourcesName, PartitionKeyPath, cancellationToken: ct).ConfigureAwait(false)).Container;
+        var audit = (await database.CreateContainerIfNotExistsAsync(AuditName, PartitionKeyPath, cancellationToken: ct).ConfigureAwait(false)).Container;
+        return new CosmosContainers(client, database, resources, audit, ownsClient);
     }
 
     private static CosmosClientOptions ClientOptions(CosmosOptions options)
@@ -99,5 +110,9 @@ public sealed class CosmosContainers : IDisposable
 
     internal static bool Is(CosmosException ex, HttpStatusCode status) => ex.StatusCode == status;
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose()
+    {
+        if (_ownsClient)
+            Client.Dispose();
+    }
 }
