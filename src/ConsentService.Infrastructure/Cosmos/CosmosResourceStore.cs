@@ -119,7 +119,40 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     private enum WriteMode { Create, Upsert, Delete }
 
+    /// <summary>Writes to one resource from this process queue here, so they do not race each other for the
+    /// same version (and the sequence) only to lose; across processes the pointer's ETag decides.</summary>
     private async Task<(StoredResource Resource, bool Created)?> WriteAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, CancellationToken ct)
+    {
+        var gate = _gates.GetOrAdd((type, id), static _ => new Gate());
+        Interlocked.Increment(ref gate.Users);
+        try
+        {
+            await gate.Semaphore.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                return await WriteUnderGateAsync(type, id, write, mode, ifMatch, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Semaphore.Release();
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref gate.Users) == 0)
+                _gates.TryRemove(new KeyValuePair<(string, string), Gate>((type, id), gate));
+        }
+    }
+
+    private sealed class Gate
+    {
+        public readonly SemaphoreSlim Semaphore = new(1, 1);
+        public int Users;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Type, string Id), Gate> _gates = new();
+
+    private async Task<(StoredResource Resource, bool Created)?> WriteUnderGateAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, CancellationToken ct)
     {
         var bucket = CosmosKeys.Bucket(type, id);
         var keys = write?.UniqueKeys.Distinct(StringComparer.Ordinal).ToArray() ?? [];

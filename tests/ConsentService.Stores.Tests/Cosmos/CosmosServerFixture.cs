@@ -26,12 +26,11 @@ public sealed class CosmosServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var folder = Path.Combine(RepositoryRoot(), "tests", "cosmos-server");
-        var cli = Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "lib", "cli.js");
-        if (!File.Exists(cli))
+        if (!File.Exists(Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js")))
             await RunToEndAsync("npm", "ci --no-audit --no-fund --loglevel=error", folder, TimeSpan.FromMinutes(5));
 
         Port = FreeLoopbackPort();
-        var start = new ProcessStartInfo("node", $"\"{cli}\" --host 127.0.0.1 --port {Port}")
+        var start = new ProcessStartInfo("node", $"server.js 127.0.0.1 {Port}")
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
