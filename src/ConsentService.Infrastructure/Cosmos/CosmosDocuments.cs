@@ -37,7 +37,12 @@ internal sealed record ResourceDoc(
 }
 
 /// <summary>A version's summary for scans (no JSON).</summary>
-internal sealed record VersionHead(string Rid, int V, long Seq, long Ts, bool Del, IndexEntryDoc[] E);
+internal sealed record VersionHead(string Rid, int V, long Seq, long Ts, bool Del, IndexEntryDoc[] E)
+{
+    /// <summary>The whole version when the head came from a document that carried it (a pointer).</summary>
+    [JsonIgnore]
+    public StoredResource? Loaded { get; init; }
+}
 
 /// <summary>"Version <see cref="V"/> of <see cref="Rid"/> (sequence <see cref="Seq"/>) has an entry with this value",
 /// in the partition <c>x|{type}|{param}|{value}</c> (reference: the id part), so a search by patient is one partition.</summary>

@@ -463,6 +463,8 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
     {
         var loaded = await Task.WhenAll(heads.Select(async h =>
         {
+            if (h.Loaded is { } known)
+                return known;
             var (doc, _) = await CosmosDocumentIo.ReadAsync<ResourceDoc>(_resources, CosmosKeys.VersionId(h.Rid, h.V), CosmosKeys.Bucket(type, h.Rid), ct).ConfigureAwait(false);
             return doc?.ToStored() ?? throw new InvalidOperationException($"Version {h.V} of {type}/{h.Rid} is indexed but missing.");
         })).ConfigureAwait(false);
@@ -500,7 +502,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
         {
             var pointer = await ReadPointerAsync(type, id, ct).ConfigureAwait(false);
             var at = pointer is not null && pointer.Seq <= snapshot ? pointer : await VersionAtAsync(type, id, snapshot, ct).ConfigureAwait(false);
-            return at is null ? null : new VersionHead(at.Rid, at.V, at.Seq, at.Ts, at.Del, at.E);
+            return at is null ? null : new VersionHead(at.Rid, at.V, at.Seq, at.Ts, at.Del, at.E) { Loaded = at.ToStored() };
         })).ConfigureAwait(false);
         return [.. heads.OfType<VersionHead>()];
     }
