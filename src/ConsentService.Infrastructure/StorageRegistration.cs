@@ -1,3 +1,4 @@
+using ConsentService.Infrastructure.Cosmos;
 using ConsentService.Infrastructure.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,13 @@ public static class StorageRegistration
         var section = configuration.GetSection(StorageOptions.Section);
         services.AddOptions<StorageOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        if (string.Equals(section["Provider"], "Cosmos", StringComparison.OrdinalIgnoreCase))
+        {
+            // nothing SQLite is registered: no file is opened or written
+            services.AddOptions<CosmosOptions>().Bind(section.GetSection("Cosmos"));
+            services.AddCosmosStore();
+            return services;
+        }
         services.AddOptions<SqliteOptions>().Bind(section.GetSection("Sqlite")).ValidateOnStart();
         services.AddSqliteStore();
         return services;

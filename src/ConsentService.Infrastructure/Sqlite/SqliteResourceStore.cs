@@ -252,7 +252,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
                 cmd.Parameters.AddWithValue("$b", entry.Value ?? "");
                 break;
             case SearchParamType.Reference when entry.Value is not null:
-                var (refType, refId) = SqliteSearch.SplitReference(entry.Value);
+                var (refType, refId) = IndexValues.SplitReference(entry.Value);
                 cmd = s.Command("INSERT INTO search_reference (seq, type, param, ref_type, ref_id) VALUES ($seq, $t, $p, $a, $b);");
                 cmd.Parameters.AddWithValue("$a", refType);
                 cmd.Parameters.AddWithValue("$b", refId);

@@ -114,7 +114,7 @@ internal sealed class SqliteSearch
             return "1";
         if (v.MatchIdOnly)
             return $"x.ref_id = {P(v.Value)}";
-        var (type, id) = SplitReference(v.Value);
+        var (type, id) = IndexValues.SplitReference(v.Value);
         return $"x.ref_id = {P(id)} AND x.ref_type = {P(type)}";
     }
 
@@ -171,12 +171,5 @@ internal sealed class SqliteSearch
         }
         keys.Add("r.id ASC");
         return string.Join(", ", keys);
-    }
-
-    /// <summary>"Type/id" -> (Type, id), split at the last '/'; a value without '/' has type "".</summary>
-    public static (string Type, string Id) SplitReference(string reference)
-    {
-        var slash = reference.LastIndexOf('/');
-        return slash < 0 ? ("", reference) : (reference[..slash], reference[(slash + 1)..]);
     }
 }

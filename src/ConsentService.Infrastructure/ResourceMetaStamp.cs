@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ConsentService.Infrastructure.Sqlite;
+namespace ConsentService.Infrastructure;
 
 /// <summary>Writes <c>meta.versionId</c> and <c>meta.lastUpdated</c> into a resource's JSON without a FHIR
 /// parser (other meta fields and all other content are kept).</summary>
