@@ -8,9 +8,43 @@ public abstract partial class ResourceStoreContract
 {
     // ---- transactions: all or nothing ----
 
+    /// <summary>False for a store that cannot make several writes atomic (Cosmos DB across partitions): it must
+    /// then refuse a multi-operation transaction with a 422 before writing anything.</summary>
+    protected virtual bool SupportsAtomicTransactions => true;
+
+    /// <summary>A store without atomic transactions refuses a multi-operation transaction and writes nothing.</summary>
+    private async Task AssertRefusedAsync(IReadOnlyList<TransactionOperation> operations)
+    {
+        var before = await Store.CurrentSequenceAsync(None);
+        await Assert.ThrowsAsync<UnprocessableContentException>(() => Store.TransactAsync(operations, None));
+        Assert.Equal(before, await Store.CurrentSequenceAsync(None));
+    }
+
+    [Fact]
+    public async Task Store_without_atomic_transactions_refuses_them_and_writes_nothing()
+    {
+        if (SupportsAtomicTransactions)
+        {
+            var outcomes = await Store.TransactAsync([new CreateOperation(Write("a1")), new CreateOperation(Write("a2"))], None);
+            Assert.Equal(2, outcomes.Count);
+            return;
+        }
+        var before = await Store.CurrentSequenceAsync(None);
+        await Assert.ThrowsAsync<UnprocessableContentException>(() => Store.TransactAsync([new CreateOperation(Write("a1")), new CreateOperation(Write("a2"))], None));
+        Assert.Null(await Store.ReadAsync(Consent, "a1", None));
+        Assert.Equal(before, await Store.CurrentSequenceAsync(None));
+        var single = await Store.TransactAsync([new CreateOperation(Write("a3"))], None);
+        Assert.True(single[0].Created);
+    }
+
     [Fact]
     public async Task Transaction_commits_every_operation_together()
     {
+        if (!SupportsAtomicTransactions)
+        {
+            await AssertRefusedAsync([new CreateOperation(Write("r1")), new UpsertOperation(Write("r2"))]);
+            return;
+        }
         await Store.CreateAsync(Write("old"), None);
         var outcomes = await Store.TransactAsync(
         [
@@ -32,6 +66,11 @@ public abstract partial class ResourceStoreContract
     [Fact]
     public async Task Failed_transaction_stores_nothing()
     {
+        if (!SupportsAtomicTransactions)
+        {
+            await AssertRefusedAsync([new CreateOperation(Write("r1")), new UpsertOperation(Write("r2"))]);
+            return;
+        }
         await Store.CreateAsync(Write("taken"), None);
         var before = await Store.CurrentSequenceAsync(None);
         await Assert.ThrowsAsync<ResourceConflictException>(() => Store.TransactAsync(
@@ -56,6 +95,11 @@ public abstract partial class ResourceStoreContract
     [Fact]
     public async Task Transaction_conditional_create_must_match_as_predicted()
     {
+        if (!SupportsAtomicTransactions)
+        {
+            await AssertRefusedAsync([new CreateOperation(Write("r1")), new UpsertOperation(Write("r2"))]);
+            return;
+        }
         await Store.CreateAsync(Write("existing", index: [TokenEntry("identifier", "urn:x", "A")]), None);
         var byIdentifier = Query(Token("identifier", "urn:x", "A"));
 

@@ -475,16 +475,64 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     public async Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct)
     {
+        var (snapshot, current) = await CurrentMatchesAsync(query, ct).ConfigureAwait(false);
+        var matches = CosmosSearch.Order(current, query.Sort);
+        var take = query.SummaryCount ? 0 : query.Count;
+        var page = take <= 0 ? [] : matches.Skip(Math.Max(0, query.Offset)).Take(take).ToList();
+        return new SearchPage(await LoadAsync(query.ResourceType, page, ct).ConfigureAwait(false), matches.Count, snapshot);
+    }
+
+    public async IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var (_, current) = await CurrentMatchesAsync(query, ct).ConfigureAwait(false);
+        foreach (var chunk in current.OrderBy(h => h.Seq).Chunk(100))
+        {
+            foreach (var resource in await LoadAsync(query.ResourceType, chunk, ct).ConfigureAwait(false))
+            {
+                yield return resource;
+            }
+        }
+    }
+
+    /// <summary>The versions current at the query's snapshot that match it (deletes excluded).</summary>
+    private async Task<(long Snapshot, IEnumerable<VersionHead> Matches)> CurrentMatchesAsync(SearchQuery query, CancellationToken ct)
+    {
         var now = await SnapshotAsync(ct).ConfigureAwait(false);
         var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
         var current = CosmosSearch.PostingClause(query) is { } clause
             ? await CurrentByPostingsAsync(query.ResourceType, clause, snapshot, ct).ConfigureAwait(false)
             : CurrentOf(await ScanAsync(query.ResourceType, snapshot, ct).ConfigureAwait(false));
-        var matches = CosmosSearch.Order(current.Where(h => !h.Del && CosmosSearch.Matches(query, h)), query.Sort);
-        var take = query.SummaryCount ? 0 : query.Count;
-        var page = take <= 0 ? [] : matches.Skip(Math.Max(0, query.Offset)).Take(take).ToList();
-        return new SearchPage(await LoadAsync(query.ResourceType, page, ct).ConfigureAwait(false), matches.Count, snapshot);
+        return (snapshot, current.Where(h => !h.Del && CosmosSearch.Matches(query, h)).ToList());
     }
+
+    /// <summary>
+    /// Cosmos DB has no transaction across partitions (and the versions, pointers, postings and keys of one
+    /// resource already span several), so a transaction of more than one operation cannot be made atomic here:
+    /// it is refused before anything is written. A single operation is atomic on its own.
+    /// </summary>
+    public async Task<IReadOnlyList<TransactionOutcome>> TransactAsync(IReadOnlyList<TransactionOperation> operations, CancellationToken ct)
+    {
+        if (operations.Count > 1)
+        {
+            throw new UnprocessableContentException([new ContentIssue("Bundle.type",
+                "A transaction of several entries cannot be made atomic on the Cosmos DB store; send a batch bundle (each entry on its own) instead.")]);
+        }
+        if (operations.Count == 0)
+        {
+            return [];
+        }
+        return [operations[0] switch
+        {
+            // Alone in its transaction, no other entry depends on how the condition resolves.
+            CreateOperation { IfNoneExist: { } condition } c => Outcome(await CreateIfNoneExistAsync(c.Write, condition, ct).ConfigureAwait(false)),
+            CreateOperation c => new TransactionOutcome(await CreateAsync(c.Write, ct).ConfigureAwait(false), true),
+            UpsertOperation u => Outcome(await UpsertAsync(u.Write, ct).ConfigureAwait(false)),
+            DeleteOperation d => new TransactionOutcome(await DeleteAsync(d.ResourceType, d.Id, d.IfMatchVersion, ct).ConfigureAwait(false), false),
+            _ => throw new ArgumentException($"Unknown transaction operation {operations[0].GetType().Name}."),
+        }];
+    }
+
+    private static TransactionOutcome Outcome((StoredResource Resource, bool Created) result) => new(result.Resource, result.Created);
 
     /// <summary>Per resource, the version with the highest sequence.</summary>
     private static IEnumerable<VersionHead> CurrentOf(IEnumerable<VersionHead> versions) =>

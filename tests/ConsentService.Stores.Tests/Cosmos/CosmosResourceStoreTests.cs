@@ -58,6 +58,9 @@ public sealed class CosmosResourceStoreTests(CosmosServerFixture server) : Resou
 
     protected override async Task<IResourceStore> CreateEmptyStoreAsync() => await _databases.OpenStoreAsync();
 
+    /// <summary>No transaction across partitions: multi-operation transactions are refused (422), batches work.</summary>
+    protected override bool SupportsAtomicTransactions => false;
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
