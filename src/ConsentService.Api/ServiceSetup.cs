@@ -29,6 +29,8 @@ public static class ServiceSetup
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<DecisionsOptions>>().Value.ToSettings());
         services.AddStorage(builder.Configuration);
         services.AddApplication();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Application.Audit.IRequestCallerAccessor, Audit.HttpRequestCallerAccessor>();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -52,6 +54,8 @@ public static class ServiceSetup
         app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
         app.MapFhirApi();
         app.MapDecisionApi();
+        app.MapAuditEventFhirApi();
+        app.MapAuditApi();
         return app;
     }
 

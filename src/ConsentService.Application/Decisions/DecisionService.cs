@@ -17,8 +17,10 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
 {
     /// <param name="unknownIsNotFound">A single decision: an unknown study is a 404 and nothing is decided or
     /// audited. A batch: an unknown study is a deny with basis unknown-study, audited like the others.</param>
+    /// <param name="caller">Who asked: named as the requesting agent of every AuditEvent.</param>
     public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, string actor,
-        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
+        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound,
+        RequestCaller caller, CancellationToken ct)
     {
         var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
             purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
@@ -55,7 +57,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         var records = new AuditRecord[decided.Length];
         for (var i = 0; i < decided.Length; i++)
         {
-            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, recorded);
+            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, caller, recorded);
         }
         try
         {

@@ -25,8 +25,9 @@ public interface IResourceStore
     Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct);
 
     /// <summary>Writes a delete version. Returns it, or null when the resource does not exist or is already
-    /// deleted (nothing written). Honours <paramref name="ifMatchVersion"/>.</summary>
-    Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct);
+    /// deleted (nothing written). Honours <paramref name="ifMatchVersion"/>. <paramref name="audit"/>: as
+    /// <see cref="ResourceWrite.Audit"/>, committed in the same transaction as the delete version.</summary>
+    Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct, WriteAudit? audit = null);
 
     /// <summary>The latest version (possibly a delete version), or null when the id was never used.</summary>
     Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken ct);
