@@ -15,7 +15,11 @@ namespace ConsentService.Application.Audit;
 /// service resolves the study, adds its patient as an entity (so the event concerns exactly one patient), gives it
 /// an id and appends it to the hash chain.
 /// </summary>
-public sealed record ReportDisclosureCommand(AuditEvent Event) : IRequest<StoredResource>;
+public sealed record ReportDisclosureCommand(AuditEvent Event) : IRequest<StoredResource>, Resources.IResourceWriteRequest
+{
+    /// <summary>Content rules broken are FHIR's 422, as for every resource write.</summary>
+    public Resource Resource => Event;
+}
 
 public sealed class ReportDisclosureValidator : AbstractValidator<ReportDisclosureCommand>
 {
