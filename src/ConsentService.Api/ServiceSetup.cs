@@ -34,6 +34,8 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<FhirOptions>, FhirOptionsValidator>();
         services.AddStorage(builder.Configuration);
         services.AddApplication();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Application.Audit.IRequestCallerAccessor, Audit.HttpRequestCallerAccessor>();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -59,6 +61,8 @@ public static class ServiceSetup
         app.MapFhirApi();
         app.MapBundleApi();
         app.MapDecisionApi();
+        app.MapAuditEventFhirApi();
+        app.MapAuditApi();
         return app;
     }
 

@@ -27,6 +27,8 @@ public static class DependencyInjection
         services.TryAddSingleton(Decisions.DecisionSettings.Default);
         services.AddSingleton<Decisions.DecisionFacts>();
         services.AddSingleton<Decisions.DecisionService>();
+        services.TryAddSingleton<Audit.IRequestCallerAccessor, Audit.AnonymousCallerAccessor>();
+        services.AddSingleton<Audit.AuditTrail>();
         services.AddValidatorsFromAssembly(assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }

@@ -29,6 +29,26 @@ public sealed class AuditFailureTests : IClassFixture<AuditFailureTests.BrokenAu
             throw new IOException("disk full");
 
         public Task<AuditRecord?> ReadAsync(string id, CancellationToken ct) => System.Threading.Tasks.Task.FromResult<AuditRecord?>(null);
+
+        public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct) => throw new IOException("disk full");
+
+        public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) => throw new IOException("disk full");
+
+        public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct) =>
+            throw new IOException("disk full");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_consent_read_that_cannot_be_audited_is_not_answered()
+    {
+        var client = _factory.FhirClient();
+        var consent = await client.CreateAsync(TestData.Consent(TestData.NewId()));
+        using var http = _factory.CreateClient();
+        var response = await http.GetAsync($"/fhir/Consent/{consent!.Id}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("OperationOutcome", body);
+        Assert.DoesNotContain("\"patient\"", body);
     }
 
     [Theory]

@@ -160,7 +160,7 @@ public static class FhirEndpoints
         return version;
     }
 
-    private static async Task<Hl7.Fhir.Model.Resource> ReadResourceAsync(HttpRequest request, string type, string? expectedId, CancellationToken ct)
+    internal static async Task<Hl7.Fhir.Model.Resource> ReadResourceAsync(HttpRequest request, string type, string? expectedId, CancellationToken ct)
     {
         var format = FhirFormats.ForRequestBody(request)
             ?? throw new UnsupportedMediaTypeException($"Content-Type '{request.ContentType}' is not supported; use {FhirJson} or {FhirXml}.");
@@ -181,7 +181,7 @@ public static class FhirEndpoints
         return resource;
     }
 
-    private static RouteHandlerBuilder ProducesFhirErrors(this RouteHandlerBuilder builder) =>
+    internal static RouteHandlerBuilder ProducesFhirErrors(this RouteHandlerBuilder builder) =>
         builder.Produces(400, contentType: FhirJson).Produces(404, contentType: FhirJson).Produces(409, contentType: FhirJson)
             .Produces(410, contentType: FhirJson).Produces(412, contentType: FhirJson).Produces(413, contentType: FhirJson)
             .Produces(422, contentType: FhirJson);

@@ -24,11 +24,7 @@ public static class CapabilityStatementBuilder
         {
             rest.Resource.Add(WritableResource(type));
         }
-        rest.Resource.Add(new CapabilityStatement.ResourceComponent
-        {
-            Type = "AuditEvent",
-            Documentation = "The audit trail of decisions and consent changes (no interactions are offered yet).",
-        });
+        rest.Resource.Add(AuditEventResource());
         return new CapabilityStatement
         {
             Status = PublicationStatus.Active,
@@ -68,6 +64,36 @@ public static class CapabilityStatementBuilder
         {
             resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = code });
         }
+        AddSearchParameters(resource, type);
+        return resource;
+    }
+
+    /// <summary>The audit trail: immutable (no update, delete or history), created only for reported disclosures.</summary>
+    private static CapabilityStatement.ResourceComponent AuditEventResource()
+    {
+        var resource = new CapabilityStatement.ResourceComponent
+        {
+            Type = "AuditEvent",
+            Documentation = "The hash-chained audit trail (IHE BALP): decisions, resource writes, Consent reads, refused accesses, "
+                + "and disclosures reported by create. Immutable: update and delete answer 405.",
+            Versioning = CapabilityStatement.ResourceVersionPolicy.NoVersion,
+            ReadHistory = false,
+            UpdateCreate = false,
+        };
+        foreach (var code in new[]
+        {
+            CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.SearchType,
+            CapabilityStatement.TypeRestfulInteraction.Create,
+        })
+        {
+            resource.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = code });
+        }
+        AddSearchParameters(resource, "AuditEvent");
+        return resource;
+    }
+
+    private static void AddSearchParameters(CapabilityStatement.ResourceComponent resource, string type)
+    {
         foreach (var parameter in SearchParameterRegistry.For(type).Concat(SearchParameterRegistry.Common))
         {
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent
@@ -81,8 +107,8 @@ public static class CapabilityStatementBuilder
                     _ => Hl7.Fhir.Model.SearchParamType.String,
                 },
                 Documentation = parameter.Description,
+                Definition = SearchParameterRegistry.CustomDefinition(parameter),
             });
         }
-        return resource;
     }
 }

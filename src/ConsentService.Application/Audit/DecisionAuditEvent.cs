@@ -2,7 +2,7 @@ using ConsentService.Application.Decisions;
 using ConsentService.Application.Ports;
 using ConsentService.Domain.Fhir;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
+using static ConsentService.Application.Audit.AuditEventParts;
 
 namespace ConsentService.Application.Audit;
 
@@ -14,23 +14,16 @@ namespace ConsentService.Application.Audit;
 /// </summary>
 public static class DecisionAuditEvent
 {
-    public const string BalpAuthZSubtypeSystem = "https://profiles.ihe.net/ITI/BALP/CodeSystem/AuthZsubType";
-    private const string Dcm = "http://dicom.nema.org/resources/ontology/DCM";
-    private const string ParticipationType = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
-    private const string ObjectType = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
-    private const string ObjectRole = "http://terminology.hl7.org/CodeSystem/object-role";
-    private static readonly string Node = Environment.MachineName;
-
     /// <param name="patientReference">The study's subject ("Patient/x"), null for an unknown study.</param>
-    public static AuditRecord Build(DecisionResult result, string? patientReference, DateTimeOffset recorded)
+    public static AuditRecord Build(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded)
     {
         var permit = result.Decision == DecisionValues.Permit;
         var purpose = new Coding(result.Purpose.System, result.Purpose.Code);
         var audit = new AuditEvent
         {
             Id = result.DecisionId,
-            Type = new Coding(Dcm, "110113", "Security Alert"),
-            Subtype = [new Coding(BalpAuthZSubtypeSystem, "AuthZ-Consent", "Authorization Decision using Roles and Consent")],
+            Type = new Coding(Dcm, SecurityAlert, "Security Alert"),
+            Subtype = [new Coding(BalpAuthZSubtype, AuthZConsent, "Authorization Decision using Roles and Consent")],
             Action = AuditEvent.AuditEventAction.E,
             Recorded = recorded,
             Outcome = permit ? AuditEvent.AuditEventOutcome.N0 : AuditEvent.AuditEventOutcome.N8,
@@ -40,43 +33,25 @@ public static class DecisionAuditEvent
             [
                 new AuditEvent.AgentComponent
                 {
-                    Type = new CodeableConcept(ParticipationType, "IRCP", "information recipient"),
+                    Type = new CodeableConcept(ParticipationType, Recipient, "information recipient"),
                     Who = new ResourceReference(result.Actor),
                     Requestor = false,
                     PurposeOfUse = [new CodeableConcept { Coding = [purpose] }],
                 },
-                new AuditEvent.AgentComponent
-                {
-                    Type = new CodeableConcept(Dcm, "110153", "Source Role ID"),
-                    Who = new ResourceReference { Display = "ConsentService decision API client" },
-                    Requestor = true,
-                },
+                Client(caller),
+                Server(),
             ],
-            Source = new AuditEvent.SourceComponent
-            {
-                Site = Node,
-                Observer = new ResourceReference { Display = $"ConsentService@{Node}" },
-                Type = [new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "6", "Security Server")],
-            },
+            Source = Source("6", "Security Server"),
         };
         if (patientReference is not null)
         {
-            audit.Entity.Add(new AuditEvent.EntityComponent
-            {
-                What = new ResourceReference(patientReference),
-                Type = new Coding(ObjectType, "1", "Person"),
-                Role = new Coding(ObjectRole, "1", "Patient"),
-            });
+            audit.Entity.Add(PatientEntity(patientReference));
         }
-        var study = new AuditEvent.EntityComponent
-        {
-            What = result.ImagingStudy is { } imagingStudy
-                ? new ResourceReference(imagingStudy) { Identifier = new Identifier(StudyUidKey.DicomUidSystem, $"{StudyUidKey.OidPrefix}{result.Study}") }
-                : new ResourceReference { Identifier = new Identifier(StudyUidKey.DicomUidSystem, $"{StudyUidKey.OidPrefix}{result.Study}") },
-            Type = new Coding(ObjectType, "2", "System Object"),
-            Role = new Coding(ObjectRole, "4", "Domain Resource"),
-        };
-        study.Detail.Add(Detail("decision", result.Decision));
+        var studyIdentifier = new Identifier(StudyUidKey.DicomUidSystem, $"{StudyUidKey.OidPrefix}{result.Study}");
+        var study = DataEntity(result.ImagingStudy is { } imagingStudy
+            ? new ResourceReference(imagingStudy) { Identifier = studyIdentifier }
+            : new ResourceReference { Identifier = studyIdentifier });
+        study.Detail.Add(Detail(DecisionDetail, result.Decision));
         study.Detail.Add(Detail("basis", result.Basis));
         study.Detail.Add(Detail("action", result.Action));
         study.Detail.Add(Detail("policy", $"{result.Policy.Id}|{result.Policy.Version}"));
@@ -91,16 +66,8 @@ public static class DecisionAuditEvent
         audit.Entity.Add(study);
         if (result.Consent is { } consent)
         {
-            audit.Entity.Add(new AuditEvent.EntityComponent
-            {
-                What = new ResourceReference(consent),
-                Type = new Coding(ObjectType, "2", "System Object"),
-                Role = new Coding(ObjectRole, "4", "Domain Resource"),
-                Description = "The Consent version the decision rests on",
-            });
+            audit.Entity.Add(DataEntity(new ResourceReference(consent), "The Consent version the decision rests on"));
         }
-        return new AuditRecord(result.DecisionId, recorded, FhirJsonSerializer.Default.SerializeToString(audit));
+        return Record(audit);
     }
-
-    private static AuditEvent.DetailComponent Detail(string type, string value) => new() { Type = type, Value = new FhirString(value) };
 }

@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using MediatR;
 
 namespace ConsentService.Application.Decisions;
@@ -5,14 +6,14 @@ namespace ConsentService.Application.Decisions;
 /// <summary>POST /api/v1/decisions: one study. An unknown study is a 404 (nothing is decided about it).</summary>
 public sealed record DecideCommand(DecisionQuery Query) : IRequest<DecisionResult>;
 
-public sealed class DecideHandler(DecisionService decisions) : IRequestHandler<DecideCommand, DecisionResult>
+public sealed class DecideHandler(DecisionService decisions, IRequestCallerAccessor callers) : IRequestHandler<DecideCommand, DecisionResult>
 {
     public async Task<DecisionResult> Handle(DecideCommand request, CancellationToken cancellationToken)
     {
         var query = request.Query;
         StudyReference.TryParse(query.Study, out var study);
         var decided = await decisions.DecideAsync([study], query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: true, cancellationToken).ConfigureAwait(false);
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: true, callers.Caller, cancellationToken).ConfigureAwait(false);
         return decided[0].Result;
     }
 }
@@ -21,7 +22,7 @@ public sealed class DecideHandler(DecisionService decisions) : IRequestHandler<D
 /// basis unknown-study.</summary>
 public sealed record DecideBatchCommand(BatchDecisionQuery Query) : IRequest<BatchDecisionResult>;
 
-public sealed class DecideBatchHandler(DecisionService decisions) : IRequestHandler<DecideBatchCommand, BatchDecisionResult>
+public sealed class DecideBatchHandler(DecisionService decisions, IRequestCallerAccessor callers) : IRequestHandler<DecideBatchCommand, BatchDecisionResult>
 {
     public async Task<BatchDecisionResult> Handle(DecideBatchCommand request, CancellationToken cancellationToken)
     {
@@ -32,7 +33,7 @@ public sealed class DecideBatchHandler(DecisionService decisions) : IRequestHand
             return reference;
         }).ToArray();
         var decided = await decisions.DecideAsync(studies, query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: false, cancellationToken).ConfigureAwait(false);
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: false, callers.Caller, cancellationToken).ConfigureAwait(false);
         var results = decided.Select(d => d.Result).ToArray();
         var unknown = results.Count(r => r.Basis == DecisionValues.BasisUnknownStudy);
         var permit = results.Count(r => r.Decision == DecisionValues.Permit);

@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using FluentValidation;
 using MediatR;
 
@@ -7,13 +8,13 @@ namespace ConsentService.Application.Decisions;
 /// purpose; the permitted ones are streamed (NDJSON), then the summary.</summary>
 public sealed record DecideCohortCommand(CohortQuery Query) : IRequest<IAsyncEnumerable<CohortLine>>;
 
-public sealed class DecideCohortHandler(DecisionService decisions) : IRequestHandler<DecideCohortCommand, IAsyncEnumerable<CohortLine>>
+public sealed class DecideCohortHandler(DecisionService decisions, IRequestCallerAccessor callers) : IRequestHandler<DecideCohortCommand, IAsyncEnumerable<CohortLine>>
 {
     public Task<IAsyncEnumerable<CohortLine>> Handle(DecideCohortCommand request, CancellationToken cancellationToken)
     {
         var query = request.Query;
         return Task.FromResult(decisions.DecideCohortAsync(query.Filter, query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, cancellationToken));
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, callers.Caller, cancellationToken));
     }
 }
 

@@ -19,8 +19,10 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
 {
     /// <param name="unknownIsNotFound">A single decision: an unknown study is a 404 and nothing is decided or
     /// audited. A batch: an unknown study is a deny with basis unknown-study, audited like the others.</param>
+    /// <param name="caller">Who asked: named as the requesting agent of every AuditEvent.</param>
     public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, string actor,
-        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
+        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound,
+        RequestCaller caller, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
@@ -46,7 +48,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             }
             decided[i] = await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false);
         }
-        await RecordAsync(decided, ct).ConfigureAwait(false);
+        await RecordAsync(decided, caller, ct).ConfigureAwait(false);
         ConsentTelemetry.DecisionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return decided;
     }
@@ -58,7 +60,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     /// it delivered. Ends with the summary.
     /// </summary>
     public async IAsyncEnumerable<CohortLine> DecideCohortAsync(CohortFilter? filter, string actor, IdentifierValue? actorIdentifier,
-        PurposeCoding purpose, string action, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        PurposeCoding purpose, string action, RequestCaller caller, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
             purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
@@ -79,14 +81,14 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             {
                 continue;
             }
-            await RecordAsync(chunk, ct).ConfigureAwait(false);
+            await RecordAsync(chunk, caller, ct).ConfigureAwait(false);
             foreach (var line in Permitted(chunk))
             {
                 yield return line;
             }
             chunk.Clear();
         }
-        await RecordAsync(chunk, ct).ConfigureAwait(false);
+        await RecordAsync(chunk, caller, ct).ConfigureAwait(false);
         foreach (var line in Permitted(chunk))
         {
             yield return line;
@@ -138,7 +140,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     }
 
     /// <summary>Writes one AuditEvent per decided study and returns once they are durable; fails closed.</summary>
-    private async Task RecordAsync(IReadOnlyList<DecidedStudy> decided, CancellationToken ct)
+    private async Task RecordAsync(IReadOnlyList<DecidedStudy> decided, RequestCaller caller, CancellationToken ct)
     {
         if (decided.Count == 0)
         {
@@ -152,7 +154,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         var records = new AuditRecord[decided.Count];
         for (var i = 0; i < decided.Count; i++)
         {
-            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, recorded);
+            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, caller, recorded);
         }
         using var span = ConsentTelemetry.Activities.StartActivity("audit.append");
         span?.SetTag("audit.records", records.Length);

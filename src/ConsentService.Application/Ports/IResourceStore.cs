@@ -25,8 +25,9 @@ public interface IResourceStore
     Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct);
 
     /// <summary>Writes a delete version. Returns it, or null when the resource does not exist or is already
-    /// deleted (nothing written). Honours <paramref name="ifMatchVersion"/>.</summary>
-    Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct);
+    /// deleted (nothing written). Honours <paramref name="ifMatchVersion"/>. <paramref name="audit"/>: as
+    /// <see cref="ResourceWrite.Audit"/>, committed in the same transaction as the delete version.</summary>
+    Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct, WriteAudit? audit = null);
 
     /// <summary>Runs every operation in order in ONE transaction: either all are committed or, when any fails
     /// (conflict, failed precondition, unique key), none is and the failure is thrown. Outcomes are in operation order.</summary>

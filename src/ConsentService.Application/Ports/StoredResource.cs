@@ -47,4 +47,15 @@ public sealed record ResourceWrite(
     string Json,
     IReadOnlyList<SearchIndexEntry> Index,
     IReadOnlyList<string> UniqueKeys,
-    int? IfMatchVersion = null);
+    int? IfMatchVersion = null)
+{
+    /// <summary>When set, the store calls it with the version it writes (and the version that write supersedes)
+    /// and appends the returned AuditEvent to the audit trail IN THE SAME TRANSACTION: the version and its
+    /// AuditEvent are committed together or not at all. Not called when nothing is written.</summary>
+    public WriteAudit? Audit { get; init; }
+}
+
+/// <summary>Builds the AuditEvent of a resource write once the store knows the version it writes.</summary>
+/// <param name="written">The new version (a delete version for a delete).</param>
+/// <param name="previous">The version it supersedes (for a delete: the version deleted), null for a create.</param>
+public delegate AuditRecord WriteAudit(StoredResource written, StoredResource? previous);

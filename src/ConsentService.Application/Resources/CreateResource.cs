@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
 using Hl7.Fhir.Model;
@@ -9,11 +10,11 @@ namespace ConsentService.Application.Resources;
 /// (conditional create).</summary>
 public sealed record CreateResourceCommand(Resource Resource, string? IfNoneExist = null) : IRequest<WriteOutcome>, IResourceWriteRequest;
 
-public sealed class CreateResourceHandler(IResourceStore store) : IRequestHandler<CreateResourceCommand, WriteOutcome>
+public sealed class CreateResourceHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<CreateResourceCommand, WriteOutcome>
 {
     public async Task<WriteOutcome> Handle(CreateResourceCommand request, CancellationToken cancellationToken)
     {
-        var write = ResourceWriteFactory.Build(request.Resource, Guid.NewGuid().ToString(), ifMatchVersion: null);
+        var write = ResourceWriteFactory.Build(request.Resource, Guid.NewGuid().ToString(), ifMatchVersion: null) with { Audit = audit.ForWrite(request.Resource) };
         if (string.IsNullOrWhiteSpace(request.IfNoneExist))
         {
             return new WriteOutcome(await store.CreateAsync(write, cancellationToken).ConfigureAwait(false), Created: true);

@@ -16,5 +16,9 @@ public static class QueryString
         return result;
     }
 
+    /// <summary>The inverse of <see cref="Parse"/>: "a=1&amp;b=x%7Cy".</summary>
+    public static string Format(IEnumerable<KeyValuePair<string, string>> parameters) =>
+        string.Join("&", parameters.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+
     private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
 }

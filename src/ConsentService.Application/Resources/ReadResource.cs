@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using MediatR;
 
@@ -6,7 +7,7 @@ namespace ConsentService.Application.Resources;
 /// <summary>FHIR read (<paramref name="VersionId"/> null) or vread. A deleted resource or delete version is 410.</summary>
 public sealed record ReadResourceQuery(string ResourceType, string Id, int? VersionId = null) : IRequest<StoredResource>;
 
-public sealed class ReadResourceHandler(IResourceStore store) : IRequestHandler<ReadResourceQuery, StoredResource>
+public sealed class ReadResourceHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<ReadResourceQuery, StoredResource>
 {
     public async Task<StoredResource> Handle(ReadResourceQuery request, CancellationToken cancellationToken)
     {
@@ -22,6 +23,7 @@ public sealed class ReadResourceHandler(IResourceStore store) : IRequestHandler<
         {
             throw new ResourceGoneException($"{name} has been deleted.");
         }
+        await audit.RecordReadAsync(found, vread: request.VersionId is not null, cancellationToken).ConfigureAwait(false);
         return found;
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using MediatR;
 
@@ -6,7 +8,7 @@ namespace ConsentService.Application.Resources;
 /// <summary>Instance history (<paramref name="Id"/> given) or type history, newest first.</summary>
 public sealed record ResourceHistoryQuery(string ResourceType, string? Id, HistoryQuery Query) : IRequest<HistoryPage>;
 
-public sealed class ResourceHistoryHandler(IResourceStore store) : IRequestHandler<ResourceHistoryQuery, HistoryPage>
+public sealed class ResourceHistoryHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<ResourceHistoryQuery, HistoryPage>
 {
     public async Task<HistoryPage> Handle(ResourceHistoryQuery request, CancellationToken cancellationToken)
     {
@@ -15,6 +17,12 @@ public sealed class ResourceHistoryHandler(IResourceStore store) : IRequestHandl
         {
             throw new ResourceNotFoundException($"{request.ResourceType}/{request.Id} is not known.");
         }
+        var query = request.Query;
+        List<KeyValuePair<string, string>> parameters = [new("_count", query.Count.ToString(CultureInfo.InvariantCulture))];
+        if (query.Since is { } since) parameters.Add(new("_since", since.ToString("O", CultureInfo.InvariantCulture)));
+        if (query.Before is { } before) parameters.Add(new("_cursor", before.ToString(CultureInfo.InvariantCulture)));
+        await audit.RecordQueryAsync(request.Id is null ? "history-type" : "history-instance", request.ResourceType,
+            QueryString.Format(parameters), page.Versions, cancellationToken).ConfigureAwait(false);
         return page;
     }
 }

@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
 using MediatR;
@@ -10,12 +11,14 @@ public sealed record SearchResourcesQuery(string ResourceType, IReadOnlyList<Key
 
 public sealed record SearchResult(ParsedSearch Search, SearchPage Page);
 
-public sealed class SearchResourcesHandler(IResourceStore store) : IRequestHandler<SearchResourcesQuery, SearchResult>
+public sealed class SearchResourcesHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<SearchResourcesQuery, SearchResult>
 {
     public async Task<SearchResult> Handle(SearchResourcesQuery request, CancellationToken cancellationToken)
     {
         var parsed = SearchRequestParser.Parse(request.ResourceType, request.Parameters, request.Strict);
         var page = await store.SearchAsync(parsed.Query, cancellationToken).ConfigureAwait(false);
+        await audit.RecordQueryAsync("search-type", request.ResourceType, QueryString.Format(request.Parameters), page.Resources, cancellationToken)
+            .ConfigureAwait(false);
         return new SearchResult(parsed, page);
     }
 }

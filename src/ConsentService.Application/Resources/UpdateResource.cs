@@ -1,3 +1,4 @@
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using Hl7.Fhir.Model;
 using MediatR;
@@ -9,11 +10,11 @@ namespace ConsentService.Application.Resources;
 public sealed record UpdateResourceCommand(string ResourceType, string Id, Resource Resource, int? IfMatchVersion)
     : IRequest<WriteOutcome>, IResourceWriteRequest;
 
-public sealed class UpdateResourceHandler(IResourceStore store) : IRequestHandler<UpdateResourceCommand, WriteOutcome>
+public sealed class UpdateResourceHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<UpdateResourceCommand, WriteOutcome>
 {
     public async Task<WriteOutcome> Handle(UpdateResourceCommand request, CancellationToken cancellationToken)
     {
-        var write = ResourceWriteFactory.Build(request.Resource, request.Id, request.IfMatchVersion);
+        var write = ResourceWriteFactory.Build(request.Resource, request.Id, request.IfMatchVersion) with { Audit = audit.ForWrite(request.Resource) };
         var (resource, created) = await store.UpsertAsync(write, cancellationToken).ConfigureAwait(false);
         return new WriteOutcome(resource, created);
     }

@@ -16,7 +16,7 @@ internal static class ConsentSearchParameters
         ["Organization", "Patient", "Practitioner", "PractitionerRole", "RelatedPerson"];
 
     // Reference(Any): every R4 resource type except Parameters, which R4 never lists as a reference target.
-    private static readonly string[] AnyResourceType = [.. ModelInfo.SupportedResources.Where(t => t != "Parameters")];
+    internal static readonly string[] AnyResourceType = [.. ModelInfo.SupportedResources.Where(t => t != "Parameters")];
 
     public static ResourceSearchParameters<Consent> All { get; } = new ResourceSearchParameters<Consent>("Consent")
         .Add("patient", SearchParamType.Reference, "Consent.patient", "Who the consent applies to",

@@ -22,7 +22,12 @@ public static class SearchParameterRegistry
     [
         ConsentSearchParameters.All.Definitions,
         ImagingStudySearchParameters.All.Definitions,
+        AuditEventSearchParameters.All.Definitions,
     ];
+
+    /// <summary>The canonical URL of a parameter this service defines itself, or null for an R4 parameter.</summary>
+    public static string? CustomDefinition(SearchParameterDefinition parameter) =>
+        parameter is { ResourceType: "AuditEvent", Name: Audit.AuditEventParts.DecisionDetail } ? AuditEventSearchParameters.DecisionDefinition : null;
 
     private static readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterDefinition>> ByType =
         Declared.ToFrozenDictionary(

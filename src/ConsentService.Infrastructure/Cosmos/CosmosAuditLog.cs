@@ -43,5 +43,16 @@ public sealed class CosmosAuditLog(CosmosContainers containers) : IAuditLog
         return doc is null ? null : new AuditRecord(doc.Id, CosmosTime.Instant(doc.Recorded), doc.Json);
     }
 
+    // INTERIM (issue 7 in progress): search, chains and chain reads of the audit trail on Cosmos are being built;
+    // until then they answer 503 rather than an incomplete trail.
+    public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct) =>
+        throw new Application.ServiceUnavailableException("AuditEvent search is not yet available on the Cosmos DB store.");
+
+    public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) =>
+        throw new Application.ServiceUnavailableException("Audit chains are not yet available on the Cosmos DB store.");
+
+    public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct) =>
+        throw new Application.ServiceUnavailableException("Audit chains are not yet available on the Cosmos DB store.");
+
     private static string Pk(string id) => "ae|" + id;
 }

@@ -1,34 +1,114 @@
 using System.Globalization;
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
+using ConsentService.Application.Search;
+using Hl7.Fhir.Serialization;
+using Microsoft.Data.Sqlite;
 
 namespace ConsentService.Infrastructure.Sqlite;
 
 /// <summary>
 /// The audit trail in the same SQLite file as the resources, appended through the store's single writer, so
 /// concurrent appends share one transaction and one fsync (group commit) and an append completes only after
-/// its commit (synchronous=FULL).
+/// its commit (synchronous=FULL). One writer, one hash chain (<see cref="AuditChain.SingleWriter"/>): each row's
+/// seq is its position on the chain and is assigned inside the write transaction, so readers (which see only
+/// committed rows, WAL) never see a gap that a later commit fills.
 /// </summary>
 public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
 {
+    private const string Columns = "seq, id, recorded, json, chain, prev_hash, hash";
+    private const string TailSql = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1;";
+    private const string InsertSql =
+        "INSERT INTO audit_event (seq, id, recorded, json, chain, prev_hash, hash) VALUES ($seq, $id, $recorded, $json, $chain, $prev, $hash);";
+
     public Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken ct)
     {
         if (records.Count == 0)
             return Task.CompletedTask;
-        return store.Writer.ExecuteAsync(session =>
+        return store.Writer.ExecuteAsync(session => AppendInTransaction(session, records), ct);
+    }
+
+    /// <summary>Chains and inserts <paramref name="records"/> (with their index entries) in the writer's open
+    /// transaction. Used for decisions and, from <see cref="SqliteResourceStore"/>, with resource versions.</summary>
+    internal static int AppendInTransaction(SqliteSession session, IReadOnlyList<AuditRecord> records)
+    {
+        var (seq, previous) = Tail(session);
+        foreach (var record in records)
         {
-            var insert = session.Command("INSERT INTO audit_event (id, recorded, json) VALUES ($id, $recorded, $json);");
-            var id = insert.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
-            var recorded = insert.Parameters.Add("$recorded", Microsoft.Data.Sqlite.SqliteType.Integer);
-            var json = insert.Parameters.Add("$json", Microsoft.Data.Sqlite.SqliteType.Text);
-            foreach (var record in records)
+            seq++;
+            var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
+            Insert(session, seq, record, previous, hash);
+            foreach (var entry in record.Index)
+                SqliteIndexTables.Audit.Write(session, "AuditEvent", seq, entry);
+            previous = hash;
+        }
+        session.AuditRecordsInTransaction += records.Count;
+        return records.Count;
+    }
+
+    private static (long Seq, string Hash) Tail(SqliteSession session)
+    {
+        using var row = session.Command(TailSql).ExecuteReader();
+        return row.Read() && !row.IsDBNull(1) ? (row.GetInt64(0), row.GetString(1)) : (0, AuditChain.Genesis);
+    }
+
+    private static void Insert(SqliteSession session, long seq, AuditRecord record, string previous, string hash)
+    {
+        var insert = session.Command(InsertSql);
+        insert.Parameters.AddWithValue("$seq", seq);
+        insert.Parameters.AddWithValue("$id", record.Id);
+        insert.Parameters.AddWithValue("$recorded", record.Recorded.UtcTicks);
+        insert.Parameters.AddWithValue("$json", record.Json);
+        insert.Parameters.AddWithValue("$chain", AuditChain.SingleWriter);
+        insert.Parameters.AddWithValue("$prev", previous);
+        insert.Parameters.AddWithValue("$hash", hash);
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>Rows written before the chain existed (schema version 3) get their hashes and index entries,
+    /// in seq order, when the store opens. Runs on the write connection before the writer starts.</summary>
+    internal static int ChainLegacyRows(SqliteSession session)
+    {
+        var legacy = new List<(long Seq, AuditRecord Record)>();
+        using (var cmd = session.AdHoc("SELECT seq, id, recorded, json FROM audit_event WHERE hash IS NULL ORDER BY seq;"))
+        using (var row = cmd.ExecuteReader())
+        {
+            while (row.Read())
+                legacy.Add((row.GetInt64(0), new AuditRecord(row.GetString(1), new DateTimeOffset(row.GetInt64(2), TimeSpan.Zero), row.GetString(3))));
+        }
+        if (legacy.Count == 0)
+            return 0;
+        using var tx = session.Connection.BeginTransaction();
+        session.Transaction = tx;
+        try
+        {
+            var previous = AuditChain.Genesis;
+            foreach (var (seq, record) in legacy)
             {
-                id.Value = record.Id;
-                recorded.Value = record.Recorded.UtcTicks;
-                json.Value = record.Json;
-                insert.ExecuteNonQuery();
+                using (var before = session.AdHoc("SELECT hash FROM audit_event WHERE seq < $seq AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1;"))
+                {
+                    before.Parameters.AddWithValue("$seq", seq);
+                    previous = before.ExecuteScalar() as string ?? AuditChain.Genesis;
+                }
+                var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
+                using (var update = session.AdHoc("UPDATE audit_event SET chain = $chain, prev_hash = $prev, hash = $hash WHERE seq = $seq;"))
+                {
+                    update.Parameters.AddWithValue("$chain", AuditChain.SingleWriter);
+                    update.Parameters.AddWithValue("$prev", previous);
+                    update.Parameters.AddWithValue("$hash", hash);
+                    update.Parameters.AddWithValue("$seq", seq);
+                    update.ExecuteNonQuery();
+                }
+                foreach (var entry in SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(record.Json)))
+                    SqliteIndexTables.Audit.Write(session, "AuditEvent", seq, entry);
             }
-            return records.Count;
-        }, ct);
+            tx.Commit();
+        }
+        finally
+        {
+            session.Transaction = null;
+        }
+        return legacy.Count;
     }
 
     public Task<AuditRecord?> ReadAsync(string id, CancellationToken ct)
@@ -44,4 +124,52 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
                 : null;
         }));
     }
+
+    public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(store.Read(session =>
+        {
+            var now = Convert.ToInt64(session.Command("SELECT COALESCE(MAX(seq), 0) FROM audit_event;").ExecuteScalar(), CultureInfo.InvariantCulture);
+            var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
+            return SqliteSearch.Run(session, query, snapshot, withTotal: true, tables: SqliteIndexTables.Audit);
+        }));
+    }
+
+    public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<string>>(store.Read(session =>
+        {
+            var chains = new List<string>();
+            using var row = session.Command("SELECT DISTINCT chain FROM audit_event ORDER BY chain;").ExecuteReader();
+            while (row.Read())
+                chains.Add(row.GetString(0));
+            return chains;
+        }));
+    }
+
+    public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<ChainedAuditRecord>>(store.Read(session =>
+        {
+            var cmd = session.Command($"SELECT {Columns} FROM audit_event WHERE chain = $chain AND seq > $after ORDER BY seq LIMIT $limit;");
+            cmd.Parameters.AddWithValue("$chain", chain);
+            cmd.Parameters.AddWithValue("$after", afterSequence);
+            cmd.Parameters.AddWithValue("$limit", Math.Max(0, limit));
+            var records = new List<ChainedAuditRecord>();
+            using var row = cmd.ExecuteReader();
+            while (row.Read())
+                records.Add(ReadChained(row));
+            return records;
+        }));
+    }
+
+    private static ChainedAuditRecord ReadChained(SqliteDataReader row) => new(
+        Chain: row.GetString(4),
+        Sequence: row.GetInt64(0),
+        Record: new AuditRecord(row.GetString(1), new DateTimeOffset(row.GetInt64(2), TimeSpan.Zero), row.GetString(3)),
+        PreviousHash: row.IsDBNull(5) ? "" : row.GetString(5),
+        Hash: row.IsDBNull(6) ? "" : row.GetString(6));
 }

@@ -91,6 +91,47 @@ internal static class SqliteMigrations
                 json     TEXT    NOT NULL
             );
             """),
+        (4, """
+            -- the hash chain (docs/audit.md): rows written before this version are chained when the store opens
+            ALTER TABLE audit_event ADD COLUMN chain     TEXT NOT NULL DEFAULT 'main';
+            ALTER TABLE audit_event ADD COLUMN prev_hash TEXT;
+            ALTER TABLE audit_event ADD COLUMN hash      TEXT;
+
+            -- AuditEvent search: index entries written with each audit row (keyed by its seq)
+            CREATE TABLE audit_token (
+                seq    INTEGER NOT NULL REFERENCES audit_event (seq),
+                param  TEXT    NOT NULL,
+                system TEXT    NOT NULL,
+                value  TEXT    NOT NULL
+            );
+            CREATE INDEX ix_audit_token_value ON audit_token (param, value, system, seq);
+            CREATE INDEX ix_audit_token_system ON audit_token (param, system, value, seq);
+
+            CREATE TABLE audit_reference (
+                seq      INTEGER NOT NULL REFERENCES audit_event (seq),
+                param    TEXT    NOT NULL,
+                ref_type TEXT    NOT NULL,
+                ref_id   TEXT    NOT NULL
+            );
+            CREATE INDEX ix_audit_reference ON audit_reference (param, ref_id, ref_type, seq);
+
+            CREATE TABLE audit_date (
+                seq   INTEGER NOT NULL REFERENCES audit_event (seq),
+                param TEXT    NOT NULL,
+                low   INTEGER NOT NULL,
+                high  INTEGER NOT NULL
+            );
+            CREATE INDEX ix_audit_date_low ON audit_date (param, low, high, seq);
+            CREATE INDEX ix_audit_date_high ON audit_date (param, high, low, seq);
+            CREATE INDEX ix_audit_date_seq ON audit_date (seq, param, low);
+
+            CREATE TABLE audit_string (
+                seq   INTEGER NOT NULL REFERENCES audit_event (seq),
+                param TEXT    NOT NULL,
+                value TEXT    NOT NULL
+            );
+            CREATE INDEX ix_audit_string ON audit_string (param, value, seq);
+            """),
     ];
 
     public static int LatestVersion => Scripts[^1].Version;

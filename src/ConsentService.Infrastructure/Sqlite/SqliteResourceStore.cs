@@ -32,6 +32,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     private readonly SqliteWriter _writer;
     private readonly SqliteReaderPool _readers;
     private readonly TimeProvider _time;
+    private readonly ILogger<SqliteResourceStore>? _logger;
     private long _lastStampTicks; // touched only by the writer loop
     private int _disposed;
 
@@ -44,6 +45,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
         _time = time ?? TimeProvider.System;
+        _logger = logger;
         var path = System.IO.Path.GetFullPath(options.Path);
         var folder = System.IO.Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder))
@@ -59,6 +61,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
             var to = SqliteMigrations.Apply(_writeSession.Connection);
             if (to != from)
                 logger?.LogInformation("SQLite schema migrated from version {From} to {To}", from, to);
+            var chained = SqliteAuditLog.ChainLegacyRows(_writeSession);
+            if (chained > 0)
+                logger?.LogInformation("Audit trail: {Count} records written before the hash chain were chained", chained);
             _lastStampTicks = Convert.ToInt64(_writeSession.Scalar("SELECT COALESCE(MAX(last_updated), 0) FROM resource_version;"), CultureInfo.InvariantCulture);
         }
         catch
@@ -78,6 +83,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     /// other units of its group commit; use the <c>*InTransaction</c> methods inside it to write resources
     /// atomically with other records.</summary>
     internal SqliteWriter Writer => _writer;
+
+    /// <summary>Group-commit counters of the write path (commits, units and audit records per commit, latency).</summary>
+    public GroupCommitStats CommitStats => _writer.Stats;
 
     /// <summary>Runs a read on a pooled read-only connection (WAL: readers never wait for the writer).</summary>
     internal T Read<T>(Func<SqliteSession, T> read) => _readers.Read(read);
@@ -134,15 +142,17 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     public Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct) =>
         _writer.ExecuteAsync(s => UpsertInTransaction(s, write), ct);
 
-    public Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct) =>
-        _writer.ExecuteAsync(s => DeleteInTransaction(s, resourceType, id, ifMatchVersion), ct);
+    public Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct, WriteAudit? audit = null) =>
+        _writer.ExecuteAsync(s => DeleteInTransaction(s, resourceType, id, ifMatchVersion, audit), ct);
 
     internal StoredResource CreateInTransaction(SqliteSession s, ResourceWrite write)
     {
         if (Current(s, write.ResourceType, write.Id) is not null)
             throw new ResourceConflictException($"A {write.ResourceType} with this id already exists.");
         CheckUniqueKeys(s, write);
-        return AppendVersion(s, write.ResourceType, write.Id, 1, previousSeq: null, write);
+        var version = AppendVersion(s, write.ResourceType, write.Id, 1, previousSeq: null, write);
+        Audit(s, write.Audit, version, previous: null);
+        return version;
     }
 
     internal (StoredResource Resource, bool Created) UpsertInTransaction(SqliteSession s, ResourceWrite write)
@@ -151,17 +161,37 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         CheckIfMatch(current, write.IfMatchVersion);
         CheckUniqueKeys(s, write);
         var created = current is null || current.Value.Deleted;
+        var previous = write.Audit is null || current is null ? null : Latest(s, write.ResourceType, write.Id);
         var version = AppendVersion(s, write.ResourceType, write.Id, (current?.VersionId ?? 0) + 1, current?.Seq, write);
+        Audit(s, write.Audit, version, previous);
         return (version, created);
     }
 
-    internal StoredResource? DeleteInTransaction(SqliteSession s, string resourceType, string id, int? ifMatchVersion)
+    internal StoredResource? DeleteInTransaction(SqliteSession s, string resourceType, string id, int? ifMatchVersion, WriteAudit? audit = null)
     {
         var current = Current(s, resourceType, id);
         if (current is null || current.Value.Deleted)
             return null;
         CheckIfMatch(current, ifMatchVersion);
-        return AppendVersion(s, resourceType, id, current.Value.VersionId + 1, current.Value.Seq, write: null);
+        var previous = audit is null ? null : Latest(s, resourceType, id);
+        var version = AppendVersion(s, resourceType, id, current.Value.VersionId + 1, current.Value.Seq, write: null);
+        Audit(s, audit, version, previous);
+        return version;
+    }
+
+    /// <summary>Appends the write's AuditEvent in the same transaction (and savepoint) as its version.</summary>
+    private static void Audit(SqliteSession s, WriteAudit? audit, StoredResource version, StoredResource? previous)
+    {
+        if (audit is not null)
+            SqliteAuditLog.AppendInTransaction(s, [audit(version, previous)]);
+    }
+
+    private static StoredResource? Latest(SqliteSession s, string type, string id)
+    {
+        var cmd = s.Command(LatestSql);
+        cmd.Parameters.AddWithValue("$t", type);
+        cmd.Parameters.AddWithValue("$i", id);
+        return SqliteRows.ReadSingle(cmd);
     }
 
     private readonly record struct CurrentVersion(long Seq, int VersionId, bool Deleted);
@@ -235,44 +265,10 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
                 hold.ExecuteNonQuery();
             }
             foreach (var entry in write.Index)
-                WriteIndexEntry(s, type, seq, entry);
+                SqliteIndexTables.Resources.Write(s, type, seq, entry);
         }
 
         return new StoredResource(type, id, versionId, lastUpdated, write is null, json, seq);
-    }
-
-    private static void WriteIndexEntry(SqliteSession s, string type, long seq, SearchIndexEntry entry)
-    {
-        SqliteCommand cmd;
-        switch (entry.Type)
-        {
-            case SearchParamType.Token:
-                cmd = s.Command("INSERT INTO search_token (seq, type, param, system, value) VALUES ($seq, $t, $p, $a, $b);");
-                cmd.Parameters.AddWithValue("$a", entry.System ?? "");
-                cmd.Parameters.AddWithValue("$b", entry.Value ?? "");
-                break;
-            case SearchParamType.Reference when entry.Value is not null:
-                var (refType, refId) = IndexValues.SplitReference(entry.Value);
-                cmd = s.Command("INSERT INTO search_reference (seq, type, param, ref_type, ref_id) VALUES ($seq, $t, $p, $a, $b);");
-                cmd.Parameters.AddWithValue("$a", refType);
-                cmd.Parameters.AddWithValue("$b", refId);
-                break;
-            case SearchParamType.Date:
-                cmd = s.Command("INSERT INTO search_date (seq, type, param, low, high) VALUES ($seq, $t, $p, $a, $b);");
-                cmd.Parameters.AddWithValue("$a", (entry.Low ?? DateTimeOffset.MinValue).UtcTicks);
-                cmd.Parameters.AddWithValue("$b", (entry.High ?? DateTimeOffset.MaxValue).UtcTicks);
-                break;
-            case SearchParamType.String when entry.Value is not null:
-                cmd = s.Command("INSERT INTO search_string (seq, type, param, value) VALUES ($seq, $t, $p, $b);");
-                cmd.Parameters.AddWithValue("$b", entry.Value);
-                break;
-            default:
-                return; // a reference or string entry without a value indexes nothing
-        }
-        cmd.Parameters.AddWithValue("$seq", seq);
-        cmd.Parameters.AddWithValue("$t", type);
-        cmd.Parameters.AddWithValue("$p", entry.Parameter);
-        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Now, at microsecond precision (what the JSON carries), strictly after the previous version's
@@ -444,6 +440,11 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _writer.DisposeAsync().ConfigureAwait(false);
+        var stats = _writer.Stats;
+        _logger?.LogInformation(
+            "SQLite writer: {Commits} commits, {UnitsPerCommit:F1} units and {RecordsPerCommit:F1} audit records per commit, mean commit {CommitMs:F3} ms, mean transaction {TransactionMs:F3} ms, largest {Largest} units",
+            stats.Commits, stats.UnitsPerCommit, stats.AuditRecordsPerCommit, stats.MeanCommitLatency.TotalMilliseconds,
+            stats.MeanTransactionLatency.TotalMilliseconds, stats.LargestCommit);
         _readers.Dispose();
         _writeSession.Dispose();
     }

@@ -15,9 +15,12 @@ internal sealed class SqliteSearch
     private readonly StringBuilder _where = new();
     private readonly List<(string Name, object Value)> _parameters = [];
 
-    private SqliteSearch(SearchQuery query, long snapshot)
+    private readonly SqliteIndexTables _tables;
+
+    private SqliteSearch(SearchQuery query, long snapshot, SqliteIndexTables tables)
     {
-        _where.Append("r.type = $type AND r.seq <= $snap AND r.valid_to > $snap AND r.deleted = 0");
+        _tables = tables;
+        _where.Append(tables.VisibleAt);
         _parameters.Add(("$type", query.ResourceType));
         _parameters.Add(("$snap", snapshot));
         foreach (var clause in query.Clauses)
@@ -29,13 +32,15 @@ internal sealed class SqliteSearch
 
     /// <summary>Runs the search on <paramref name="session"/> (a reader, or the writer inside its transaction).</summary>
     /// <param name="limit">Page size; defaults to the query's Count (SummaryCount: none).</param>
-    public static SearchPage Run(SqliteSession session, SearchQuery query, long snapshot, bool withTotal, int? limit = null)
+    /// <param name="tables">Resources (default) or the audit trail.</param>
+    public static SearchPage Run(SqliteSession session, SearchQuery query, long snapshot, bool withTotal, int? limit = null,
+        SqliteIndexTables? tables = null)
     {
-        var search = new SqliteSearch(query, snapshot);
+        var search = new SqliteSearch(query, snapshot, tables ?? SqliteIndexTables.Resources);
         var total = 0;
         if (withTotal)
         {
-            using var count = search.Bind(session.AdHoc($"SELECT COUNT(*) FROM resource_version r WHERE {search._where};"));
+            using var count = search.Bind(session.AdHoc($"SELECT COUNT(*) FROM {search._tables.From} WHERE {search._where};"));
             total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
         var take = limit ?? (query.SummaryCount ? 0 : query.Count);
@@ -43,7 +48,7 @@ internal sealed class SqliteSearch
         if (take > 0)
         {
             using var page = search.Bind(session.AdHoc(
-                $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE {search._where} ORDER BY {search.OrderBy} LIMIT $limit OFFSET $offset;"));
+                $"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY {search.OrderBy} LIMIT $limit OFFSET $offset;"));
             page.Parameters.AddWithValue("$limit", take);
             page.Parameters.AddWithValue("$offset", Math.Max(0, query.Offset));
             resources = SqliteRows.ReadAll(page);
@@ -54,8 +59,8 @@ internal sealed class SqliteSearch
     /// <summary>Every match at the snapshot in commit order, for one streamed read (no count, no paging).</summary>
     public static SqliteCommand StreamCommand(SqliteSession session, SearchQuery query, long snapshot)
     {
-        var search = new SqliteSearch(query, snapshot);
-        return search.Bind(session.AdHoc($"SELECT {SqliteRows.Columns} FROM resource_version r WHERE {search._where} ORDER BY r.seq;"));
+        var search = new SqliteSearch(query, snapshot, SqliteIndexTables.Resources);
+        return search.Bind(session.AdHoc($"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY r.seq;"));
     }
 
     private SqliteCommand Bind(SqliteCommand cmd)
@@ -80,17 +85,18 @@ internal sealed class SqliteSearch
             case "_id":
                 return $"r.id {not}IN ({string.Join(", ", clause.AnyOf.Select(v => P(v.Value ?? "")))})";
             case "_lastUpdated":
-                return $"{not}({AnyOf(clause, v => DateCondition(v, "r.last_updated", "r.last_updated"))})";
+                return $"{not}({AnyOf(clause, v => DateCondition(v, _tables.LastUpdated, _tables.LastUpdated))})";
         }
         var (table, condition) = clause.Type switch
         {
-            SearchParamType.Token => ("search_token", (Func<SearchValue, string>)TokenCondition),
-            SearchParamType.Reference => ("search_reference", ReferenceCondition),
-            SearchParamType.Date => ("search_date", v => DateCondition(v, "x.low", "x.high")),
-            SearchParamType.String => ("search_string", StringCondition),
+            SearchParamType.Token => (_tables.Token, (Func<SearchValue, string>)TokenCondition),
+            SearchParamType.Reference => (_tables.Reference, ReferenceCondition),
+            SearchParamType.Date => (_tables.Date, v => DateCondition(v, "x.low", "x.high")),
+            SearchParamType.String => (_tables.String, StringCondition),
             _ => throw new ArgumentOutOfRangeException(nameof(clause), clause.Type, "Unknown search parameter type."),
         };
-        return $"r.seq {not}IN (SELECT x.seq FROM {table} x WHERE x.type = $type AND x.param = {P(clause.Parameter)} AND ({AnyOf(clause, condition)}))";
+        var typeFilter = _tables.Typed ? "x.type = $type AND " : "";
+        return $"r.seq {not}IN (SELECT x.seq FROM {table} x WHERE {typeFilter}x.param = {P(clause.Parameter)} AND ({AnyOf(clause, condition)}))";
     }
 
     private static string AnyOf(SearchClause clause, Func<SearchValue, string> condition) =>
@@ -162,11 +168,11 @@ internal sealed class SqliteSearch
             var dir = spec.Descending ? "DESC" : "ASC";
             if (spec.Parameter == "_lastUpdated")
             {
-                keys.Add($"r.last_updated {dir}");
+                keys.Add($"{_tables.LastUpdated} {dir}");
                 continue;
             }
             // earliest Low of the date parameter; resources without a value sort last either way
-            var expr = $"(SELECT MIN(d.low) FROM search_date d WHERE d.seq = r.seq AND d.param = {P(spec.Parameter)})";
+            var expr = $"(SELECT MIN(d.low) FROM {_tables.Date} d WHERE d.seq = r.seq AND d.param = {P(spec.Parameter)})";
             keys.Add($"{expr} IS NULL, {expr} {dir}");
         }
         keys.Add("r.id ASC");

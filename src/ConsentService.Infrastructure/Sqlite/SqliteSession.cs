@@ -17,6 +17,9 @@ internal sealed class SqliteSession : IDisposable
     /// <summary>The open transaction commands are enlisted in, or null.</summary>
     public SqliteTransaction? Transaction { get; set; }
 
+    /// <summary>Audit records appended in the open write transaction (the writer's group-commit statistics).</summary>
+    public int AuditRecordsInTransaction { get; set; }
+
     private SqliteSession(SqliteConnection connection) => Connection = connection;
 
     public static SqliteSession Open(string path, bool readOnly)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -23,6 +24,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteSession _session;
     private readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private long _commits;
+    private long _units;
+    private long _auditRecords;
+    private long _failedTransactions;
+    private long _commitTicks;
+    private long _transactionTicks;
+    private int _largestCommit;
 
     public SqliteWriter(SqliteSession session)
     {
@@ -38,6 +46,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
             throw new ObjectDisposedException(nameof(SqliteWriter));
         return unit.Task;
     }
+
+    /// <summary>Counters since start (read without locking; each is individually consistent).</summary>
+    public GroupCommitStats Stats => new(
+        Commits: Interlocked.Read(ref _commits),
+        Units: Interlocked.Read(ref _units),
+        AuditRecords: Interlocked.Read(ref _auditRecords),
+        FailedTransactions: Interlocked.Read(ref _failedTransactions),
+        LargestCommit: Volatile.Read(ref _largestCommit),
+        CommitTime: Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _commitTicks)),
+        TransactionTime: Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _transactionTicks)));
 
     private async Task RunAsync()
     {
@@ -59,6 +77,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void RunBatch(List<IUnit> batch)
     {
+        var started = Stopwatch.GetTimestamp();
+        long committing;
+        _session.AuditRecordsInTransaction = 0;
         try
         {
             using (var tx = _session.Connection.BeginTransaction(deferred: false)) // BEGIN IMMEDIATE
@@ -68,6 +89,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 {
                     foreach (var unit in batch)
                         RunInSavepoint(unit);
+                    committing = Stopwatch.GetTimestamp();
                     tx.Commit();
                 }
                 finally
@@ -78,10 +100,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            Interlocked.Increment(ref _failedTransactions);
             foreach (var unit in batch)
                 unit.Fail(ex); // no-op for units that already failed on their own
             return;
         }
+        var done = Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _units, batch.Count);
+        Interlocked.Add(ref _auditRecords, _session.AuditRecordsInTransaction);
+        Interlocked.Add(ref _commitTicks, done - committing);
+        Interlocked.Add(ref _transactionTicks, done - started);
+        if (batch.Count > _largestCommit)
+            Volatile.Write(ref _largestCommit, batch.Count);
         foreach (var unit in batch)
             unit.Publish();
     }
@@ -89,6 +120,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private void RunInSavepoint(IUnit unit)
     {
         _session.Command("SAVEPOINT unit;").ExecuteNonQuery();
+        var auditRecords = _session.AuditRecordsInTransaction;
         try
         {
             unit.Run(_session);
@@ -96,6 +128,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            _session.AuditRecordsInTransaction = auditRecords;
             _session.Command("ROLLBACK TO unit;").ExecuteNonQuery();
             _session.Command("RELEASE unit;").ExecuteNonQuery();
             unit.Fail(ex);
@@ -141,4 +174,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
         public void Fail(Exception ex) => _tcs.TrySetException(ex);
         public void Cancel() => _tcs.TrySetCanceled(ct);
     }
+}
+
+/// <summary>Group-commit counters of the single writer, for metrics and benchmarks.</summary>
+/// <param name="Commits">Transactions committed.</param>
+/// <param name="Units">Units of work committed (each write request or audit append is one unit).</param>
+/// <param name="AuditRecords">Audit records committed (a batch decision is one unit of many records).</param>
+/// <param name="FailedTransactions">Transactions that failed as a whole (every unit in them failed).</param>
+/// <param name="LargestCommit">The most units one transaction carried.</param>
+/// <param name="CommitTime">Total time spent in COMMIT (the WAL fsync with synchronous=FULL).</param>
+/// <param name="TransactionTime">Total time from BEGIN to the end of COMMIT.</param>
+public sealed record GroupCommitStats(long Commits, long Units, long AuditRecords, long FailedTransactions, int LargestCommit,
+    TimeSpan CommitTime, TimeSpan TransactionTime)
+{
+    public double UnitsPerCommit => Commits == 0 ? 0 : (double)Units / Commits;
+
+    public double AuditRecordsPerCommit => Commits == 0 ? 0 : (double)AuditRecords / Commits;
+
+    public TimeSpan MeanCommitLatency => Commits == 0 ? TimeSpan.Zero : CommitTime / Commits;
+
+    public TimeSpan MeanTransactionLatency => Commits == 0 ? TimeSpan.Zero : TransactionTime / Commits;
 }

@@ -1,0 +1,160 @@
+using ConsentService.Application;
+using ConsentService.Application.Audit;
+using ConsentService.Application.Ports;
+using ConsentService.Infrastructure.Sqlite;
+using Microsoft.Data.Sqlite;
+using static ConsentService.Stores.Tests.StoreTestData;
+
+namespace ConsentService.Stores.Tests;
+
+/// <summary>The SQLite audit trail: the group-commit writer's ordering, writes and their AuditEvents in one
+/// transaction, and the hash chain as stored.</summary>
+public sealed class SqliteAuditLogTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempFolder _folder = new();
+    private SqliteResourceStore _store = null!;
+    private SqliteAuditLog _log = null!;
+
+    public Task InitializeAsync()
+    {
+        _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("audit.db") });
+        _log = new SqliteAuditLog(_store);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private static AuditRecord Record(string id) =>
+        new(id, DateTimeOffset.UtcNow, $$"""{"resourceType":"AuditEvent","id":"{{id}}"}""")
+        {
+            Index = [TokenEntry("type", "urn:test", "t")],
+        };
+
+    private long VisibleAuditRows()
+    {
+        using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _store.Path, Pooling = false }.ToString());
+        raw.Open();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM audit_event;";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task A_unit_completes_only_after_commit_and_the_units_of_one_batch_become_visible_together()
+    {
+        using var holdFirst = new ManualResetEventSlim();
+        using var holdSecond = new ManualResetEventSlim();
+        using var firstRunning = new ManualResetEventSlim();
+        // Occupy the writer so that the next two units queue up and form one batch.
+        var blocker = _store.Writer.ExecuteAsync(_ => { firstRunning.Set(); holdFirst.Wait(); return 0; }, None);
+        Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(10)));
+        var a = _store.Writer.ExecuteAsync(s => SqliteAuditLog.AppendInTransaction(s, [Record("a")]), None);
+        using var bRunning = new ManualResetEventSlim();
+        var b = _store.Writer.ExecuteAsync(s =>
+        {
+            var n = SqliteAuditLog.AppendInTransaction(s, [Record("b")]);
+            bRunning.Set();
+            holdSecond.Wait();
+            return n;
+        }, None);
+        holdFirst.Set();
+        await blocker;
+        Assert.True(bRunning.Wait(TimeSpan.FromSeconds(10)));
+
+        // a has run inside the open transaction, b is running: neither is committed, so neither is acknowledged or visible.
+        Assert.False(a.IsCompleted);
+        Assert.False(b.IsCompleted);
+        Assert.Equal(0, VisibleAuditRows());
+        var commitsBefore = _store.CommitStats.Commits;
+
+        holdSecond.Set();
+        await Task.WhenAll(a, b);
+        Assert.Equal(2, VisibleAuditRows());
+        var stats = _store.CommitStats;
+        Assert.Equal(commitsBefore + 1, stats.Commits); // a and b shared one commit
+        Assert.True(stats.LargestCommit >= 2);
+        Assert.Equal(2, stats.AuditRecords);
+    }
+
+    [Fact]
+    public async Task When_an_append_completes_every_record_up_to_its_sequence_is_committed_without_gaps()
+    {
+        var problems = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            var id = $"r{i}";
+            await _log.AppendAsync([Record(id)], None);
+            var chain = await _log.ReadChainAsync(AuditChain.SingleWriter, 0, int.MaxValue, None);
+            var mine = chain.SingleOrDefault(r => r.Record.Id == id);
+            if (mine is null)
+            {
+                problems.Add($"{id} not visible after its append completed");
+                return;
+            }
+            var upTo = chain.TakeWhile(r => r.Sequence <= mine.Sequence).Select(r => r.Sequence).ToArray();
+            if (!upTo.SequenceEqual(Enumerable.Range(1, (int)mine.Sequence).Select(n => (long)n)))
+                problems.Add($"{id}: a record below sequence {mine.Sequence} was not yet committed");
+        }));
+        Assert.Empty(problems);
+        var all = await _log.ReadChainAsync(AuditChain.SingleWriter, 0, int.MaxValue, None);
+        Assert.Equal(Enumerable.Range(1, 200).Select(n => (long)n), all.Select(r => r.Sequence));
+        var previous = AuditChain.Genesis;
+        foreach (var record in all)
+        {
+            Assert.Equal(previous, record.PreviousHash);
+            Assert.Equal(AuditChain.Hash(previous, record.Sequence, record.Record.Id, record.Record.Recorded, record.Record.Json), record.Hash);
+            previous = record.Hash;
+        }
+        Assert.True(_store.CommitStats.Commits < 200, "concurrent appends share commits");
+    }
+
+    [Fact]
+    public async Task A_write_and_its_audit_event_commit_together_or_not_at_all()
+    {
+        StoredResource? seenPrevious = null;
+        var created = await _store.CreateAsync(Write("c1") with { Audit = (v, p) => Record($"create-{v.Id}-{v.VersionId}") }, None);
+        Assert.NotNull(await _log.ReadAsync("create-c1-1", None));
+
+        // The audit builder fails: the version is rolled back with it.
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            _store.UpsertAsync(Write("c1") with { Audit = (_, _) => throw new InvalidOperationException("no audit") }, None));
+        Assert.Equal(1, (await _store.ReadAsync(Consent, "c1", None))!.VersionId);
+
+        // The write fails (id taken): no AuditEvent is stored.
+        await Assert.ThrowsAsync<ResourceConflictException>(() =>
+            _store.CreateAsync(Write("c1") with { Audit = (_, _) => Record("never") }, None));
+        Assert.Null(await _log.ReadAsync("never", None));
+
+        // The audit id clashes: the write is rolled back too.
+        await Assert.ThrowsAsync<SqliteException>(() =>
+            _store.CreateAsync(Write("c2") with { Audit = (_, _) => Record("create-c1-1") }, None));
+        Assert.Null(await _store.ReadAsync(Consent, "c2", None));
+
+        var deleted = await _store.DeleteAsync(Consent, "c1", null, None, (v, p) => { seenPrevious = p; return Record($"delete-{v.Id}-{v.VersionId}"); });
+        Assert.True(deleted!.IsDeleted);
+        Assert.Equal(created.Json, seenPrevious!.Json);
+        Assert.NotNull(await _log.ReadAsync("delete-c1-2", None));
+        var chain = await _log.ReadChainAsync(AuditChain.SingleWriter, 0, 100, None);
+        Assert.Equal(["create-c1-1", "delete-c1-2"], chain.Select(r => r.Record.Id));
+        Assert.Equal([1L, 2L], chain.Select(r => r.Sequence));
+    }
+
+    [Fact]
+    public async Task Audit_search_reads_the_index_written_with_each_record_at_a_snapshot()
+    {
+        await _log.AppendAsync([Record("x1")], None);
+        var first = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "t")], [], 10), None);
+        await _log.AppendAsync([Record("x2")], None);
+        var again = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "t")], [], 10, Snapshot: first.Snapshot), None);
+        var now = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "t")], [], 10), None);
+        Assert.Equal(["x1"], again.Resources.Select(r => r.Id));
+        Assert.Equal(["x1", "x2"], now.Resources.Select(r => r.Id));
+        Assert.All(now.Resources, r => Assert.Equal(("AuditEvent", 1), (r.ResourceType, r.VersionId)));
+        Assert.Empty((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "other")], [], 10), None)).Resources);
+    }
+}
