@@ -9,7 +9,11 @@
 #   BENCH_WRK_ROUNDS      alternating service/floor wrk rounds (3)
 #   BENCH_WRK_SECONDS     seconds per wrk run (10)
 #   BENCH_CONNECTIONS     wrk connections (64)
+#   BENCH_BULK_DEADLINE   seconds after which the bulk load stops generating bundles and reports its rate (420)
+#   BENCH_COHORT_DEADLINE seconds after which the cohort is abandoned and reported as missed (240)
+#   BENCH_COHORT_FILTER   the cohort's filter as JSON (CT or MR of the thorax, started 2015-2025)
 #   BENCH_SKIP_ENGINE=1   skip the BenchmarkDotNet stage
+#   BENCH_SERVICE_DLL     measure this build of ConsentService.Api.dll instead of building src/ (e.g. another work tree)
 #   BENCH_PORT_BASE       first of three loopback ports used (18480)
 #   BENCH_OUT             folder for the stage results (bench/results/<timestamp>; bench/results/latest links to it)
 set -uo pipefail
@@ -36,7 +40,7 @@ ln -sfn "$OUT" "$ROOT/bench/results/latest" 2>/dev/null || true
 WORK=$(mktemp -d /tmp/consent-bench.XXXXXX)
 LOG="$OUT/run.log"
 
-API_DLL=src/ConsentService.Api/bin/Release/net10.0/ConsentService.Api.dll
+API_DLL=${BENCH_SERVICE_DLL:-src/ConsentService.Api/bin/Release/net10.0/ConsentService.Api.dll}
 FLOOR_DLL=bench/ConsentService.Floor/bin/Release/net10.0/ConsentService.Floor.dll
 LOADGEN_DLL=bench/ConsentService.LoadGen/bin/Release/net10.0/ConsentService.LoadGen.dll
 ENGINE_DLL=bench/ConsentService.Benchmarks/bin/Release/net10.0/ConsentService.Benchmarks.dll
@@ -110,8 +114,12 @@ fi
 command -v wrk >/dev/null 2>&1 || say "wrk is not available: the single-decision rows will read n/a"
 
 say "building Release (service, and the bench projects with warnings as errors)"
-"$DOTNET" build src/ConsentService.Api/ConsentService.Api.csproj -c Release -nologo -v q >>"$LOG" 2>&1 \
-  || { say "the service does not build; see $LOG"; exit 1; }
+if [[ -z ${BENCH_SERVICE_DLL:-} ]]; then
+  "$DOTNET" build src/ConsentService.Api/ConsentService.Api.csproj -c Release -nologo -v q >>"$LOG" 2>&1 \
+    || { say "the service does not build; see $LOG"; exit 1; }
+else
+  say "measuring $BENCH_SERVICE_DLL"
+fi
 for project in ConsentService.Benchmarks ConsentService.Floor ConsentService.LoadGen; do
   "$DOTNET" build "bench/$project/$project.csproj" -c Release -nologo -v q -warnaserror >>"$LOG" 2>&1 \
     || { say "bench/$project does not build; see $LOG"; exit 1; }
@@ -168,6 +176,13 @@ first_study=$(head -1 "$SINGLE_STUDIES" 2>/dev/null)
 decide_status=$(curl -s -o "$WORK/service-response.json" -w '%{http_code}' -X POST "$SERVICE_URL/api/v1/decisions" \
   -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
   -d "{\"study\":\"$first_study\",\"actor\":\"Organization/acme-ai\"}")
+# Is the token checked at all? A build without authentication answers 200 without one; the table says so.
+anonymous_status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SERVICE_URL/api/v1/decisions" \
+  -H 'Content-Type: application/json' -d "{\"study\":\"$first_study\",\"actor\":\"Organization/acme-ai\"}")
+printf '{"anonymousStatus": %s, "enforced": %s}\n' "$anonymous_status" \
+  "$([[ $anonymous_status == 401 ]] && echo true || echo false)" >"$OUT/auth.json"
+[[ $anonymous_status == 401 ]] || say "this build answers $anonymous_status without a token: authentication is not enforced"
+
 floor_env=()
 if [[ $decide_status == 200 ]]; then
   floor_env=(FLOOR_RESPONSE_FILE="$WORK/service-response.json")
@@ -216,8 +231,9 @@ loadgen batch --url "$SERVICE_URL" --token "$TOKEN" --studies-file "$WORK/seed/s
 
 # 6. Bulk load through transaction bundles, then the cohort over everything registered.
 say "bulk load: $COHORT_STUDIES studies (and their patients' consents) in transaction bundles of up to 10,000 entries"
-timeout 900 "$DOTNET" "$LOADGEN_DLL" bulk --url "$SERVICE_URL" --token "$TOKEN" --studies "$COHORT_STUDIES" \
-  --bundle-entries 10000 --concurrency 2 --out "$OUT/bulk.json" 2>&1 | tee -a "$LOG" >&2
+BULK_DEADLINE=${BENCH_BULK_DEADLINE:-420}
+timeout $((BULK_DEADLINE + 300)) "$DOTNET" "$LOADGEN_DLL" bulk --url "$SERVICE_URL" --token "$TOKEN" --studies "$COHORT_STUDIES" \
+  --bundle-entries 10000 --concurrency 2 --deadline-seconds "$BULK_DEADLINE" --out "$OUT/bulk.json" 2>&1 | tee -a "$LOG" >&2
 bulk_studies=$(awk -F: '/"studies"/ { gsub(/[ ,]/, "", $2); print $2; exit }' "$OUT/bulk.json" 2>/dev/null)
 registered=$(( ${bulk_studies:-0} + SEED_PATIENTS * 10 ))
 say "service RSS after the bulk load: $(( $(rss_bytes "$SERVICE_PID" VmRSS) / 1048576 )) MiB"
@@ -225,8 +241,9 @@ say "service RSS after the bulk load: $(( $(rss_bytes "$SERVICE_PID" VmRSS) / 10
 say "cohort over $registered registered studies"
 cohort_args=()
 [[ -n ${BENCH_COHORT_FILTER:-} ]] && cohort_args=(--filter "$BENCH_COHORT_FILTER")
-timeout 600 "$DOTNET" "$LOADGEN_DLL" cohort --url "$SERVICE_URL" --token "$TOKEN" --pid "$SERVICE_PID" \
-  --studies-registered "$registered" "${cohort_args[@]}" --out "$OUT/cohort.json" 2>&1 | cut -c1-400 | tee -a "$LOG" >&2
+COHORT_DEADLINE=${BENCH_COHORT_DEADLINE:-240}
+timeout $((COHORT_DEADLINE + 60)) "$DOTNET" "$LOADGEN_DLL" cohort --url "$SERVICE_URL" --token "$TOKEN" --pid "$SERVICE_PID" \
+  --deadline-seconds "$COHORT_DEADLINE" --studies-registered "$registered" "${cohort_args[@]}" --out "$OUT/cohort.json" 2>&1 | cut -c1-400 | tee -a "$LOG" >&2
 
 # The service must have survived all of it.
 kill -0 "$SERVICE_PID" 2>/dev/null || say "the service exited during the run; see $OUT/service.log"

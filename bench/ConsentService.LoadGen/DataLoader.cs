@@ -10,7 +10,8 @@ public sealed record PatientGroup(long Index, string PatientId, Synthetic.Consen
 }
 
 /// <summary>What a load did: resources stored, how long it took, or why it could not run.</summary>
-public sealed record LoadOutcome(string Status, long Resources, long Studies, long Consents, int Bundles, double Seconds, string? Message)
+public sealed record LoadOutcome(string Status, long Resources, long Studies, long Consents, int Bundles, double Seconds, string? Message,
+    bool StoppedAtDeadline = false)
 {
     public double PerSecond => Seconds > 0 ? Resources / Seconds : 0;
 }
@@ -37,8 +38,12 @@ public sealed class DataLoader(ServiceClient client)
 
     /// <summary>Bundles of up to <paramref name="maxEntries"/> entries, <paramref name="concurrency"/> in flight
     /// while the next ones are generated. The first bundle is sent alone: a 404/405 there means no bundle endpoint.</summary>
-    public async Task<LoadOutcome> BundlesAsync(IEnumerable<PatientGroup> groups, int maxEntries, int concurrency, Action<string>? progress, CancellationToken ct)
+    /// <param name="deadline">When it fires no further bundle is generated; those in flight complete, and the
+    /// rate is that of what was loaded.</param>
+    public async Task<LoadOutcome> BundlesAsync(IEnumerable<PatientGroup> groups, int maxEntries, int concurrency, Action<string>? progress,
+        CancellationToken ct, CancellationToken deadline = default)
     {
+        var stoppedAtDeadline = false;
         var clock = Stopwatch.StartNew();
         long resources = 0, studies = 0, consents = 0;
         var bundles = 0;
@@ -94,6 +99,11 @@ public sealed class DataLoader(ServiceClient client)
             var studyCount = 0;
             foreach (var group in groups)
             {
+                if (deadline.IsCancellationRequested)
+                {
+                    stoppedAtDeadline = true;
+                    break;
+                }
                 var needed = group.StudyUids.Length + (group.Consent == Synthetic.ConsentKind.None ? 0 : 1);
                 if (writer.Count > 0 && writer.Count + needed > maxEntries)
                 {
@@ -113,7 +123,7 @@ public sealed class DataLoader(ServiceClient client)
         if (senders is not null) await Task.WhenAll(senders);
         clock.Stop();
         var status = failure is null ? "ok" : missing && bundles == 0 ? "missing" : "error";
-        return new LoadOutcome(status, resources, studies, consents, bundles, clock.Elapsed.TotalSeconds, failure);
+        return new LoadOutcome(status, resources, studies, consents, bundles, clock.Elapsed.TotalSeconds, failure, stoppedAtDeadline);
     }
 
     /// <summary>The fallback: one create per resource, <paramref name="concurrency"/> at a time.</summary>

@@ -48,8 +48,10 @@ public static class DecisionRuns
 
     /// <summary>Streams the cohort's NDJSON to the end, counting lines; samples the service's resident memory
     /// meanwhile and reads its high-water mark (reset first through /proc/PID/clear_refs where allowed).</summary>
-    public static async Task<JsonObject> CohortAsync(ServiceClient client, JsonObject request, int? pid, CancellationToken ct)
+    public static async Task<JsonObject> CohortAsync(ServiceClient client, JsonObject request, int? pid, TimeSpan deadline, CancellationToken ct)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(deadline);
         var hwmReset = pid is { } p && TryResetHighWaterMark(p);
         using var sampling = new CancellationTokenSource();
         long sampledPeak = 0;
@@ -67,39 +69,53 @@ public static class DecisionRuns
         long lines = 0;
         string? last = null;
         JsonObject result;
-        using (var response = await client.PostAsync("api/v1/decisions/cohort", JsonSerializer.SerializeToUtf8Bytes(request), Json, ct,
-            HttpCompletionOption.ResponseHeadersRead))
+        try
         {
-            if (ServiceClient.IsMissing(response.StatusCode))
+            using (var response = await client.PostAsync("api/v1/decisions/cohort", JsonSerializer.SerializeToUtf8Bytes(request), Json, timeout.Token,
+                HttpCompletionOption.ResponseHeadersRead))
             {
-                await sampling.CancelAsync();
-                return Status("missing", $"POST /api/v1/decisions/cohort answered {(int)response.StatusCode}");
+                if (ServiceClient.IsMissing(response.StatusCode))
+                {
+                    await sampling.CancelAsync();
+                    return Status("missing", $"POST /api/v1/decisions/cohort answered {(int)response.StatusCode}");
+                }
+                if (!response.IsSuccessStatusCode)
+                {
+                    await sampling.CancelAsync();
+                    return Status("error", $"POST /api/v1/decisions/cohort answered {(int)response.StatusCode}: {await ServiceClient.Snippet(response)}");
+                }
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token), Encoding.UTF8, false, 1 << 16);
+                while (await reader.ReadLineAsync(timeout.Token) is { } line)
+                {
+                    if (line.Length == 0) continue;
+                    firstLineMs ??= clock.Elapsed.TotalMilliseconds;
+                    lines++;
+                    last = line;
+                }
+                clock.Stop();
+                JsonNode? summary = null;
+                try { summary = last is null ? null : JsonNode.Parse(last)?["summary"]?.DeepClone(); } catch (JsonException) { }
+                result = new JsonObject
+                {
+                    ["status"] = summary is null ? "error" : "ok",
+                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
+                    ["firstLineMs"] = firstLineMs is { } f ? Math.Round(f, 1) : null,
+                    ["lines"] = lines,
+                    ["summary"] = summary,
+                };
+                if (summary is null) result["message"] = "the stream did not end with a {\"summary\":...} line";
             }
-            if (!response.IsSuccessStatusCode)
-            {
-                await sampling.CancelAsync();
-                return Status("error", $"POST /api/v1/decisions/cohort answered {(int)response.StatusCode}: {await ServiceClient.Snippet(response)}");
-            }
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct), Encoding.UTF8, false, 1 << 16);
-            while (await reader.ReadLineAsync(ct) is { } line)
-            {
-                if (line.Length == 0) continue;
-                firstLineMs ??= clock.Elapsed.TotalMilliseconds;
-                lines++;
-                last = line;
-            }
-            clock.Stop();
-            JsonNode? summary = null;
-            try { summary = last is null ? null : JsonNode.Parse(last)?["summary"]?.DeepClone(); } catch (JsonException) { }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
             result = new JsonObject
             {
-                ["status"] = summary is null ? "error" : "ok",
+                ["status"] = "timeout",
                 ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
                 ["firstLineMs"] = firstLineMs is { } f ? Math.Round(f, 1) : null,
                 ["lines"] = lines,
-                ["summary"] = summary,
+                ["message"] = $"stopped after {deadline.TotalSeconds:0} s with {lines:N0} lines streamed",
             };
-            if (summary is null) result["message"] = "the stream did not end with a {\"summary\":...} line";
         }
         await sampling.CancelAsync();
         await sampler;

@@ -7,9 +7,9 @@ using ConsentService.LoadGen;
 // a small JSON result that `report` turns into the table.
 //   token  --key K [--key-encoding utf8|base64] --issuer I --audience A --scope "s1 s2" [--sub bench] [--actor Organization/x]
 //   seed   --url U --token T --patients 1000 --per-patient 10 --out DIR
-//   bulk   --url U --token T --studies 1000000 [--bundle-entries 10000] [--concurrency 2] --out FILE
+//   bulk   --url U --token T --studies 1000000 [--bundle-entries 10000] [--concurrency 2] [--deadline-seconds 420] --out FILE
 //   batch  --url U --token T --studies-file F [--count 10000] [--rounds 3] --out FILE
-//   cohort --url U --token T [--pid P] [--filter JSON] [--studies-registered N] --out FILE
+//   cohort --url U --token T [--pid P] [--filter JSON] [--studies-registered N] [--deadline-seconds 240] --out FILE
 //   report --dir DIR
 if (args.Length == 0)
 {
@@ -61,8 +61,9 @@ switch (args[0])
         using var client = new ServiceClient(options.Required("url"), options.Get("token", ""), 8);
         var studies = options.Long("studies", 1_000_000);
         var loader = new DataLoader(client);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(options.Int("deadline-seconds", 420)));
         var outcome = await loader.BundlesAsync(DataLoader.Groups("bulk", 2, studies, 10), options.Int("bundle-entries", 10_000),
-            options.Int("concurrency", 2), Console.WriteLine, ct);
+            options.Int("concurrency", 2), Console.WriteLine, ct, deadline.Token);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bulk: {outcome.Status}, {outcome.Resources:N0} resources in {outcome.Seconds:N1} s = {outcome.PerSecond:N0}/s {outcome.Message}"));
         await WriteAsync(options.Required("out"), ToJson(outcome, "bundles"), ct);
@@ -91,7 +92,7 @@ switch (args[0])
             ["filter"] = filter,
         };
         int? pid = options.Has("pid") ? options.Int("pid", 0) : null;
-        var result = await DecisionRuns.CohortAsync(client, request, pid, ct);
+        var result = await DecisionRuns.CohortAsync(client, request, pid, TimeSpan.FromSeconds(options.Int("deadline-seconds", 240)), ct);
         if (options.Has("studies-registered")) result["studiesRegistered"] = options.Long("studies-registered", 0);
         result["request"] = request.DeepClone();
         Console.WriteLine($"cohort: {result.ToJsonString()}");
@@ -117,6 +118,7 @@ static JsonObject ToJson(LoadOutcome outcome, string path) => new()
     ["seconds"] = Math.Round(outcome.Seconds, 2),
     ["perSecond"] = Math.Round(outcome.PerSecond, 0),
     ["message"] = outcome.Message,
+    ["stoppedAtDeadline"] = outcome.StoppedAtDeadline,
 };
 
 static Task WriteAsync(string path, JsonObject result, CancellationToken ct) =>

@@ -74,7 +74,8 @@ public static class Report
             && rounds.Sum(r => ((long?)r["non2xx"] ?? 0) + ((long?)r["socket_errors"] ?? 0)) * 100 < rounds.Sum(r => (long?)r["requests"] ?? 0);
 
         var serviceP99 = service.Count > 0 ? Median(service, "p99_ms") : double.NaN;
-        rows.Add(new Row("single decisions: service, 64 conn (audit, auth)", Describe(service, "service"), "p99 < 10 ms",
+        var auth = (bool?)Load(Path.Combine(dir, "auth.json"))?["enforced"] == false ? "auth NOT enforced by this build" : "auth";
+        rows.Add(new Row($"single decisions: service, 64 conn (audit, {auth})", Describe(service, "service"), "p99 < 10 ms",
             service.Count == 0 ? "n/a" : !Clean(service) ? "ERRORS" : Verdict(serviceP99 < 10)));
         rows.Add(new Row("single decisions: floor endpoint, 64 conn", Describe(floor, "floor"), "-", floor.Count == 0 ? "n/a" : Clean(floor) ? "-" : "ERRORS"));
         if (service.Count > 0 && floor.Count > 0)
@@ -116,8 +117,9 @@ public static class Report
         if ((string?)bulk?["status"] == "ok")
         {
             var perSecond = (double)bulk!["perSecond"]!;
+            var stopped = (bool?)bulk["stoppedAtDeadline"] == true ? ", stopped at the deadline" : "";
             rows.Add(new Row(measure, string.Create(Invariant,
-                $"{perSecond:N0} resources/s ({(long)bulk["resources"]!:N0} in {(double)bulk["seconds"]!:N1} s, {(int)bulk["bundles"]!} bundles)"),
+                $"{perSecond:N0} resources/s ({(long)bulk["resources"]!:N0} in {(double)bulk["seconds"]!:N1} s, {(int)bulk["bundles"]!} bundles{stopped})"),
                 ">= 5,000/s", Verdict(perSecond >= 5000)));
         }
         else
@@ -140,6 +142,13 @@ public static class Report
             rows.Add(new Row(measure, string.Create(Invariant,
                 $"{seconds:N1} s, {peakText} (matched {summary?["matched"]}, permitted {summary?["permitted"]}; first line {(double?)cohort["firstLineMs"]:N0} ms)"),
                 "< 60 s, < 2 GiB", Verdict(seconds < 60 && (peak ?? 0) < 2L * 1024 * 1024 * 1024)));
+        }
+        else if ((string?)cohort?["status"] == "timeout")
+        {
+            var peak = (long?)cohort!["peakRssBytes"];
+            rows.Add(new Row(measure, string.Create(Invariant,
+                $"over {(double)cohort["seconds"]!:N0} s: stopped with {(long?)cohort["lines"]:N0} lines streamed{(peak is { } p ? $", peak {p / 1048576.0:N0} MiB" : "")}"),
+                "< 60 s, < 2 GiB", "MISSED"));
         }
         else
         {
