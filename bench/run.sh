@@ -36,7 +36,7 @@ SCRATCH_URL="http://127.0.0.1:$((PORT_BASE + 2))"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${BENCH_OUT:-$ROOT/bench/results/$STAMP}
 mkdir -p "$OUT"
-ln -sfn "$OUT" "$ROOT/bench/results/latest" 2>/dev/null || true
+mkdir -p "$ROOT/bench/results" && ln -sfn "$OUT" "$ROOT/bench/results/latest" 2>/dev/null || true
 WORK=$(mktemp -d /tmp/consent-bench.XXXXXX)
 LOG="$OUT/run.log"
 
@@ -250,6 +250,6 @@ kill -0 "$SERVICE_PID" 2>/dev/null || say "the service exited during the run; se
 stop_pid "$SERVICE_PID"
 
 echo
-echo "ConsentService make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null)"
+echo "ConsentService make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null)${BENCH_SERVICE_DLL:+, service build $BENCH_SERVICE_DLL}"
 loadgen report --dir "$OUT" | tee "$OUT/summary.txt"
 echo "(stage results and logs: $OUT)"
