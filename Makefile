@@ -28,3 +28,9 @@ openapi: build
 
 clean:
 	$(DOTNET) clean ConsentService.sln -nologo -v q
+
+# Performance table of issue 8 (engine, HTTP vs a floor endpoint, batch, bulk load, cohort, idle, start-up);
+# not part of `make test`. BENCH_COHORT_STUDIES=100000 make bench for a shorter run. See docs/performance.md.
+.PHONY: bench
+bench:
+	bash bench/run.sh
