@@ -4,6 +4,8 @@ using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Application;
 using ConsentService.Application.Decisions;
+using ConsentService.Application.Security;
+using ConsentService.Api.Security;
 using MediatR;
 
 namespace ConsentService.Api.Endpoints;
@@ -18,7 +20,7 @@ public static class DecisionEndpoints
         api.MapPost("", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
             {
                 var query = await ReadAsync(request, DecisionJsonContext.Default.DecisionQuery, ct);
-                var result = await mediator.Send(new DecideCommand(query), ct);
+                var result = await mediator.Send(new DecideCommand(query) { Caller = request.HttpContext.Caller() }, ct);
                 return TypedResults.Json(result, DecisionJsonContext.Default.DecisionResult);
             })
             .WithName("decide")
@@ -26,13 +28,14 @@ public static class DecisionEndpoints
             .WithDescription("Permit or deny with the basis, the consent version it rests on, the provision path, reasons and obligations. "
                 + "The decision is recorded in the audit trail before the answer is sent; its decisionId is the AuditEvent id.")
             .WithMetadata(new JsonRequestBody(typeof(DecisionQuery)))
+            .RequireScope(OperationScope.Decide)
             .Produces<DecisionResult>(200)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
 
         api.MapPost("/batch", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
             {
                 var query = await ReadAsync(request, DecisionJsonContext.Default.BatchDecisionQuery, ct);
-                var result = await mediator.Send(new DecideBatchCommand(query), ct);
+                var result = await mediator.Send(new DecideBatchCommand(query) { Caller = request.HttpContext.Caller() }, ct);
                 return TypedResults.Json(result, DecisionJsonContext.Default.BatchDecisionResult);
             })
             .WithName("decideBatch")
@@ -40,6 +43,7 @@ public static class DecisionEndpoints
             .WithDescription("One result per study, in request order; an unknown study is a deny with basis unknown-study. "
                 + "Every result is recorded in the audit trail before the answer is sent.")
             .WithMetadata(new JsonRequestBody(typeof(BatchDecisionQuery)))
+            .RequireScope(OperationScope.Decide)
             .Produces<BatchDecisionResult>(200)
             .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
         return app;

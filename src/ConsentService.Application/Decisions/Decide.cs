@@ -1,9 +1,14 @@
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Application.Decisions;
 
 /// <summary>POST /api/v1/decisions: one study. An unknown study is a 404 (nothing is decided about it).</summary>
-public sealed record DecideCommand(DecisionQuery Query) : IRequest<DecisionResult>;
+public sealed record DecideCommand(DecisionQuery Query) : IRequest<DecisionResult>
+{
+    /// <summary>Who asks: binds the actor and limits what the answer shows (see <see cref="DecisionCaller"/>).</summary>
+    public required RequestCaller Caller { get; init; }
+}
 
 public sealed class DecideHandler(DecisionService decisions) : IRequestHandler<DecideCommand, DecisionResult>
 {
@@ -11,7 +16,7 @@ public sealed class DecideHandler(DecisionService decisions) : IRequestHandler<D
     {
         var query = request.Query;
         StudyReference.TryParse(query.Study, out var study);
-        var decided = await decisions.DecideAsync([study], query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
+        var decided = await decisions.DecideAsync([study], request.Caller, query.Actor, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
             query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: true, cancellationToken).ConfigureAwait(false);
         return decided[0].Result;
     }
@@ -19,7 +24,11 @@ public sealed class DecideHandler(DecisionService decisions) : IRequestHandler<D
 
 /// <summary>POST /api/v1/decisions/batch: up to 10,000 studies, answered in order; an unknown study is a deny with
 /// basis unknown-study.</summary>
-public sealed record DecideBatchCommand(BatchDecisionQuery Query) : IRequest<BatchDecisionResult>;
+public sealed record DecideBatchCommand(BatchDecisionQuery Query) : IRequest<BatchDecisionResult>
+{
+    /// <summary>Who asks: binds the actor and limits what the answer shows (see <see cref="DecisionCaller"/>).</summary>
+    public required RequestCaller Caller { get; init; }
+}
 
 public sealed class DecideBatchHandler(DecisionService decisions) : IRequestHandler<DecideBatchCommand, BatchDecisionResult>
 {
@@ -31,7 +40,7 @@ public sealed class DecideBatchHandler(DecisionService decisions) : IRequestHand
             StudyReference.TryParse(s, out var reference);
             return reference;
         }).ToArray();
-        var decided = await decisions.DecideAsync(studies, query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
+        var decided = await decisions.DecideAsync(studies, request.Caller, query.Actor, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
             query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: false, cancellationToken).ConfigureAwait(false);
         var results = decided.Select(d => d.Result).ToArray();
         var unknown = results.Count(r => r.Basis == DecisionValues.BasisUnknownStudy);

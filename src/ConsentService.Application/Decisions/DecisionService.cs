@@ -1,5 +1,6 @@
 using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
+using ConsentService.Application.Security;
 using ConsentService.Domain.Decisions;
 using ConsentService.Domain.Fhir;
 
@@ -11,15 +12,19 @@ public sealed record DecidedStudy(DecisionResult Result, string? PatientReferenc
 /// <summary>
 /// Decides a list of studies for one actor, purpose, action and instant: loads the facts each rests on, runs the
 /// one engine, and writes one AuditEvent per study before anything is returned (fail closed: if the audit
-/// cannot be written there is no answer, and so no permit). Single and batch requests both come here.
+/// cannot be written there is no answer, and so no permit). Single and batch requests both come here, with the
+/// caller: it binds the actor and limits what the answer shows (<see cref="DecisionCaller"/>); the audit always
+/// records the full decision.
 /// </summary>
 public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, DecisionSettings settings, TimeProvider clock)
 {
     /// <param name="unknownIsNotFound">A single decision: an unknown study is a 404 and nothing is decided or
     /// audited. A batch: an unknown study is a deny with basis unknown-study, audited like the others.</param>
-    public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, string actor,
-        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
+    public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, RequestCaller caller, string? requestedActor,
+        IdentifierValue? requestedActorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
     {
+        var (boundActor, actorIdentifier) = DecisionCaller.Bind(caller, requestedActor, requestedActorIdentifier);
+        var actor = boundActor ?? throw new InvalidRequestException([new ContentIssue("actor", "actor is required.")]);
         var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
             purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
         var instant = at ?? clock.GetUtcNow();
@@ -27,6 +32,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         var policy = new PolicyRef(settings.Policy.Id, settings.Policy.Version);
 
         var decided = new DecidedStudy[studies.Count];
+        var full = new DecisionResult[studies.Count];
         // Studies of one patient share one load of that patient's consents.
         var consentsByPatient = new Dictionary<string, IReadOnlyList<Domain.Consents.CompiledConsent>>(StringComparer.Ordinal);
         for (var i = 0; i < studies.Count; i++)
@@ -38,7 +44,8 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
                 {
                     throw new ResourceNotFoundException("No ImagingStudy with this identity is registered.");
                 }
-                decided[i] = new DecidedStudy(Unknown(studies[i], actor, purpose, action, instant, policy), null);
+                full[i] = Unknown(studies[i], actor, purpose, action, instant, policy);
+                decided[i] = new DecidedStudy(full[i], null);
                 continue;
             }
             var patientKey = PatientKey(loaded.Facts);
@@ -48,14 +55,15 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
                 consentsByPatient[patientKey] = consents;
             }
             var decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
-            decided[i] = new DecidedStudy(Map(decision, loaded, actor, purpose, action, instant, policy), loaded.Facts.PatientReference);
+            full[i] = Map(decision, loaded, actor, purpose, action, instant, policy);
+            decided[i] = new DecidedStudy(DecisionCaller.View(caller, full[i], decision.Reasons), loaded.Facts.PatientReference);
         }
 
         var recorded = clock.GetUtcNow();
         var records = new AuditRecord[decided.Length];
         for (var i = 0; i < decided.Length; i++)
         {
-            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, recorded);
+            records[i] = DecisionAuditEvent.Build(full[i], decided[i].PatientReference, recorded);
         }
         try
         {

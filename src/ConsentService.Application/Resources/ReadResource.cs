@@ -1,15 +1,21 @@
 using ConsentService.Application.Ports;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Application.Resources;
 
 /// <summary>FHIR read (<paramref name="VersionId"/> null) or vread. A deleted resource or delete version is 410.</summary>
-public sealed record ReadResourceQuery(string ResourceType, string Id, int? VersionId = null) : IRequest<StoredResource>;
+public sealed record ReadResourceQuery(string ResourceType, string Id, int? VersionId = null) : IRequest<StoredResource>
+{
+    /// <summary>Who asks; with a patient scope only the token's patient's resources exist for it.</summary>
+    public required RequestCaller Caller { get; init; }
+}
 
 public sealed class ReadResourceHandler(IResourceStore store) : IRequestHandler<ReadResourceQuery, StoredResource>
 {
     public async Task<StoredResource> Handle(ReadResourceQuery request, CancellationToken cancellationToken)
     {
+        var access = request.Caller.Require(ResourceScope.Read(request.ResourceType));
         var found = request.VersionId is { } version
             ? await store.ReadVersionAsync(request.ResourceType, request.Id, version, cancellationToken).ConfigureAwait(false)
             : await store.ReadAsync(request.ResourceType, request.Id, cancellationToken).ConfigureAwait(false);
@@ -18,6 +24,7 @@ public sealed class ReadResourceHandler(IResourceStore store) : IRequestHandler<
         {
             throw new ResourceNotFoundException($"{name} is not known.");
         }
+        PatientCompartment.EnsureVisible(access, found, name);
         if (found.IsDeleted)
         {
             throw new ResourceGoneException($"{name} has been deleted.");

@@ -1,12 +1,17 @@
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Application.Resources;
 
 /// <summary>FHIR type-level search. <paramref name="Strict"/>: the client asked for Prefer: handling=strict.</summary>
 public sealed record SearchResourcesQuery(string ResourceType, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool Strict)
-    : IRequest<SearchResult>;
+    : IRequest<SearchResult>
+{
+    /// <summary>Who asks; with a patient scope only the token's patient's resources exist for it.</summary>
+    public required RequestCaller Caller { get; init; }
+}
 
 public sealed record SearchResult(ParsedSearch Search, SearchPage Page);
 
@@ -14,8 +19,9 @@ public sealed class SearchResourcesHandler(IResourceStore store) : IRequestHandl
 {
     public async Task<SearchResult> Handle(SearchResourcesQuery request, CancellationToken cancellationToken)
     {
+        var access = request.Caller.Require(ResourceScope.Search(request.ResourceType));
         var parsed = SearchRequestParser.Parse(request.ResourceType, request.Parameters, request.Strict);
-        var page = await store.SearchAsync(parsed.Query, cancellationToken).ConfigureAwait(false);
+        var page = await store.SearchAsync(PatientCompartment.Apply(access, parsed.Query), cancellationToken).ConfigureAwait(false);
         return new SearchResult(parsed, page);
     }
 }
