@@ -45,7 +45,7 @@ public static partial class AccessRefusals
     /// <summary>"GET /fhir/Consent/{id}": the route pattern, not the request path.</summary>
     public static string EndpointName(HttpContext context) =>
         context.GetEndpoint() is RouteEndpoint route
-            ? $"{context.Request.Method} /{route.RoutePattern.RawText?.TrimStart('/')}"
+            ? $"{context.Request.Method} /{route.RoutePattern.RawText?.Trim('/')}"
             : $"{context.Request.Method} (no endpoint)";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Access refused ({Status}) on {Endpoint}: {Reason}")]

@@ -47,10 +47,14 @@ public static partial class SecuritySetup
         {
             app.UseHsts();
         }
-        if (app.Services.GetRequiredService<AuthMode>().IsOpen)
+        // Resolved once started, so that an invalid Auth section is reported by start-up validation, not here.
+        app.Lifetime.ApplicationStarted.Register(() =>
         {
-            LogOpen(app.Logger);
-        }
+            if (app.Services.GetRequiredService<AuthMode>().IsOpen)
+            {
+                LogOpen(app.Logger);
+            }
+        });
         app.UseCors();
         app.UseAuthentication();
         app.UseRateLimiter();
