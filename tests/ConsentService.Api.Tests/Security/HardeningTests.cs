@@ -38,6 +38,22 @@ public sealed class HardeningTests(SecureServiceFactory factory) : SecurityTestB
     }
 
     [Theory]
+    [InlineData(65)]
+    [InlineData(50000)]
+    public async System.Threading.Tasks.Task Deeply_nested_fhir_xml_is_400_not_500(int depth)
+    {
+        var before = await StoredAsync();
+        var nested = new StringBuilder("<Consent xmlns=\"http://hl7.org/fhir\"><status value=\"active\"/>");
+        for (var i = 0; i < depth; i++) nested.Append("<extension url=\"urn:x\">");
+        for (var i = 0; i < depth; i++) nested.Append("</extension>");
+        nested.Append("</Consent>");
+        var answer = await SendAsync(TestToken.Admin, HttpMethod.Post, "/fhir/Consent", nested.ToString(), "application/fhir+xml");
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Contains("OperationOutcome", answer.Body);
+        Assert.Equal(before, await StoredAsync());
+    }
+
+    [Theory]
     [InlineData(17)]
     [InlineData(5000)]
     public async System.Threading.Tasks.Task Deeply_nested_decision_json_is_400_not_500(int depth)
