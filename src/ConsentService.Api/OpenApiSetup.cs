@@ -16,6 +16,7 @@ public static class OpenApiSetup
                 + "under /fhir (bodies are FHIR resources in JSON or XML), and the JSON decision API under /api/v1.",
         });
         options.OperationFilter<Fhir.RequestBodyFilter>();
+        Security.ScopeOpenApiFilter.Configure(options);
         options.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>()
             .FirstOrDefault()?.EndpointName);
     }

@@ -5,6 +5,7 @@ using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Api.Health;
 using ConsentService.Api.Observability;
+using ConsentService.Api.Security;
 using ConsentService.Application;
 using ConsentService.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -37,6 +38,7 @@ public static class ServiceSetup
         services.AddHttpContextAccessor();
         services.AddSingleton<Application.Audit.IRequestCallerAccessor, Audit.HttpRequestCallerAccessor>();
 
+        builder.AddConsentSecurity();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
@@ -53,11 +55,15 @@ public static class ServiceSetup
             context.Response.Headers.XContentTypeOptions = "nosniff";
             await next(context);
         });
-        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
-        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
         app.UseSwagger();
-        app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
+        if (app.Environment.IsDevelopment())
+        {
+            app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ConsentService v1"));
+        }
+        app.UseConsentSecurity();
         app.MapObservability();
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth }).AllowAnonymous();
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth }).AllowAnonymous();
         app.MapFhirApi();
         app.MapBundleApi();
         app.MapDecisionApi();

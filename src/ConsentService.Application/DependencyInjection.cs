@@ -29,6 +29,7 @@ public static class DependencyInjection
         services.AddSingleton<Decisions.DecisionService>();
         services.TryAddSingleton<Audit.IRequestCallerAccessor, Audit.AnonymousCallerAccessor>();
         services.AddSingleton<Audit.AuditTrail>();
+        services.AddSingleton<Security.IAccessRefusalSink, Audit.AuditedAccessRefusalSink>();
         services.AddValidatorsFromAssembly(assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         return services;
     }

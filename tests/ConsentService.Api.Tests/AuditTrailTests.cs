@@ -60,7 +60,8 @@ public sealed class AuditTrailTests(ConsentServiceFactory factory) : IClassFixtu
         Assert.Equal(AuditEvent.AuditEventAction.E, audit.Action);
         Assert.Equal(AuditEvent.AuditEventOutcome.N0, audit.Outcome);
         Assert.Contains(audit.Agent, a => a.Who?.Reference == Vendor && a.PurposeOfUse.Count == 1);
-        Assert.Contains(audit.Agent, a => a.Requestor == true && a.Who?.Display == "anonymous");
+        // Development without Auth settings runs open: every request is the open-access client.
+        Assert.Contains(audit.Agent, a => a.Requestor == true && a.Who?.Display == "development-open-access");
         Assert.Contains(audit.Entity, e => e.What?.Reference == $"Patient/{seeded.Patient}");
         Assert.Contains(audit.Entity, e => e.What?.Reference == $"ImagingStudy/{seeded.StudyId}" && e.What.Identifier?.Value == $"urn:oid:{seeded.Uid}"
             && e.Detail.Any(d => d.Type == "decision" && d.Value is FhirString { Value: "permit" }));

@@ -1,5 +1,7 @@
 using System.Text;
+using ConsentService.Api.Security;
 using ConsentService.Application.Audit;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Api.Endpoints;
@@ -16,6 +18,7 @@ public static class AuditEndpoints
 
         audit.MapGet("/verify", async (string? head, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Json(await mediator.Send(new VerifyAuditTrailQuery(head), ct), AuditJsonContext.Default.AuditVerification))
+            .RequireScope(ResourceScope.ReadAndSearch("AuditEvent"))
             .WithName("verifyAuditTrail")
             .WithSummary("Verify the hash chain of the audit trail.")
             .WithDescription("Recomputes every record's hash and link. valid is false and firstInvalid names the first record "
@@ -40,6 +43,7 @@ public static class AuditEndpoints
                 await response.Body.WriteAsync(newline, ct);
                 return Results.Empty;
             })
+            .RequireScope(ResourceScope.ReadAndSearch("AuditEvent"))
             .WithName("exportAuditTrail")
             .WithSummary("Export AuditEvents as NDJSON, in commit order, resumable by cursor.")
             .WithDescription("One FHIR AuditEvent (JSON) per line, committed records only, after the cursor (from the start without one), "
@@ -51,6 +55,7 @@ public static class AuditEndpoints
         app.MapGet("/api/v1/disclosures", async (string? patient, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Json(await mediator.Send(new AccountDisclosuresQuery(patient), ct), AuditJsonContext.Default.DisclosureAccounting))
             .WithTags("Audit")
+            .RequireScope(ResourceScope.ReadAndSearch("AuditEvent"))
             .WithName("accountDisclosures")
             .WithSummary("The accounting of disclosures of one patient.")
             .WithDescription("Per recipient: the studies permitted by decisions and the studies reported exported by PACS or export "

@@ -2,7 +2,9 @@ using System.Globalization;
 using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Application;
+using ConsentService.Api.Security;
 using ConsentService.Application.Audit;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Api.Endpoints;
@@ -30,6 +32,7 @@ public static class AuditEventEndpoints
                 + "(v3-ParticipationType IRCP) and exactly one ImagingStudy entity known to this service; otherwise 422. "
                 + "The service adds the study's patient as an entity and appends the event to the hash-chained trail.")
             .WithMetadata(new FhirResourceBody(Type))
+            .RequireScope(ResourceScope.Create(Type))
             .Produces(201, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
         group.MapGet("", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
@@ -38,11 +41,13 @@ public static class AuditEventEndpoints
                 var result = await mediator.Send(new SearchAuditEventsQuery(parameters, FhirResponses.PrefersStrict(request)), ct);
                 return FhirResponses.Poco(Bundles.Searchset(request, Type, result));
             })
+            .RequireScope(ResourceScope.Search(Type))
             .WithName($"search{Type}").WithSummary("Search AuditEvents; a searchset Bundle (custom parameter decision = permit | deny).")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
         group.MapGet("/{id}", async (string id, IMediator mediator, CancellationToken ct) =>
                 FhirResponses.Resource(await mediator.Send(new ReadAuditEventQuery(id), ct), 200))
+            .RequireScope(ResourceScope.Read(Type))
             .WithName($"read{Type}").WithSummary("Read an AuditEvent (a decision's AuditEvent id is its decisionId).")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
@@ -54,13 +59,16 @@ public static class AuditEventEndpoints
                 }
                 return FhirResponses.Resource(await mediator.Send(new ReadAuditEventQuery(id), ct), 200);
             })
+            .RequireScope(ResourceScope.Read(Type))
             .WithName($"vread{Type}").WithSummary("Read version 1 of an AuditEvent (AuditEvents are never updated).")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
         group.MapPut("/{id}", (string id) => Immutable("update"))
+            .RequireScope(ResourceScope.Update(Type))
             .WithName($"update{Type}").WithSummary("Not allowed: AuditEvents are immutable (405).")
             .Produces(405, contentType: FhirJson);
         group.MapDelete("/{id}", (string id) => Immutable("delete"))
+            .RequireScope(ResourceScope.Delete(Type))
             .WithName($"delete{Type}").WithSummary("Not allowed: AuditEvents are immutable (405).")
             .Produces(405, contentType: FhirJson);
         return app;

@@ -2,7 +2,9 @@ using ConsentService.Api.Configuration;
 using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Application;
+using ConsentService.Api.Security;
 using ConsentService.Application.Bundles;
+using ConsentService.Application.Security;
 using Hl7.Fhir.Model;
 using MediatR;
 using Microsoft.AspNetCore.Http.Features;
@@ -32,6 +34,7 @@ public static class BundleEndpoints
                 var result = await mediator.Send(new ProcessBundleCommand(bundle), ct);
                 return FhirResponses.Poco(Response(context.Request, result));
             })
+            .RequireScope(EntryScopes.Bundle)
             .WithTags("FHIR").WithName("transaction")
             .WithSummary("Process a transaction (all or nothing) or batch (per entry) Bundle of Consent and ImagingStudy writes.")
             .WithDescription("Up to 10,000 entries; POST (with ifNoneExist), PUT (with ifMatch) and DELETE; urn:uuid references are "

@@ -5,6 +5,8 @@ using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
 using ConsentService.Application;
 using ConsentService.Application.Decisions;
+using ConsentService.Application.Security;
+using ConsentService.Api.Security;
 using MediatR;
 
 namespace ConsentService.Api.Endpoints;
@@ -27,6 +29,7 @@ public static class DecisionEndpoints
             .WithDescription("Permit or deny with the basis, the consent version it rests on, the provision path, reasons and obligations. "
                 + "The decision is recorded in the audit trail before the answer is sent; its decisionId is the AuditEvent id.")
             .WithMetadata(new JsonRequestBody(typeof(DecisionQuery)))
+            .RequireScope(OperationScope.Decide)
             .Produces<DecisionResult>(200)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
 
@@ -41,6 +44,7 @@ public static class DecisionEndpoints
             .WithDescription("One result per study, in request order; an unknown study is a deny with basis unknown-study. "
                 + "Every result is recorded in the audit trail before the answer is sent.")
             .WithMetadata(new JsonRequestBody(typeof(BatchDecisionQuery)))
+            .RequireScope(OperationScope.Decide)
             .Produces<BatchDecisionResult>(200)
             .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
 
@@ -50,6 +54,7 @@ public static class DecisionEndpoints
                 var lines = await mediator.Send(new DecideCohortCommand(query), ct);
                 await StreamCohortAsync(context, lines, logs.CreateLogger("ConsentService.Cohort"), ct);
             })
+            .RequireScope(OperationScope.Decide)
             .WithName("decideCohort")
             .WithSummary("Select a training cohort: decide every registered study matching the filter; stream the permitted ones.")
             .WithDescription("application/x-ndjson: one line per permitted study (the same result as a batch gives), then "

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Reflection;
 using ConsentService.Api.Errors;
 using ConsentService.Api.Fhir;
+using ConsentService.Api.Security;
 using ConsentService.Application;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Resources;
+using ConsentService.Application.Security;
 using ConsentService.Domain.Fhir;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
@@ -20,8 +22,9 @@ public static class FhirEndpoints
     public static IEndpointRouteBuilder MapFhirApi(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup("/fhir").WithTags("FHIR");
-        fhir.MapGet("/metadata", (HttpRequest request) =>
-                FhirResponses.Poco(CapabilityStatementBuilder.Build(FhirResponses.BaseUrl(request), SoftwareVersion)))
+        fhir.MapGet("/metadata", async (HttpRequest request, SmartDiscovery smart, CancellationToken ct) =>
+                FhirResponses.Poco(await smart.SecureAsync(CapabilityStatementBuilder.Build(FhirResponses.BaseUrl(request), SoftwareVersion), ct)))
+            .AllowAnonymous()
             .WithName("capabilities").WithSummary("The server's CapabilityStatement (FHIR R4 4.0.1).")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]);
 
@@ -46,6 +49,7 @@ public static class FhirEndpoints
                 var outcome = await mediator.Send(new CreateResourceCommand(resource, ifNoneExist.Length > 0 ? ifNoneExist : null), ct);
                 return FhirResponses.Resource(outcome.Resource, outcome.Created ? 201 : 200, withLocation: true);
             })
+            .RequireScope(ResourceScope.Create(type))
             .WithName($"create{type}").WithSummary($"Create a {type} (conditional with If-None-Exist).")
             .WithMetadata(new FhirResourceBody(type))
             .Produces(201, contentType: FhirJson, additionalContentTypes: [FhirXml]).Produces(200).ProducesFhirErrors();
@@ -56,16 +60,19 @@ public static class FhirEndpoints
                 var result = await mediator.Send(new SearchResourcesQuery(type, parameters, FhirResponses.PrefersStrict(request)), ct);
                 return FhirResponses.Poco(Bundles.Searchset(request, type, result));
             })
+            .RequireScope(ResourceScope.Search(type))
             .WithName($"search{type}").WithSummary($"Search {type} resources; a searchset Bundle.")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
         group.MapGet("/_history", async (HttpRequest request, IMediator mediator, CancellationToken ct) =>
                 await History(request, mediator, type, id: null, ct))
+            .RequireScope(ResourceScope.ReadAndSearch(type))
             .WithName($"history{type}").WithSummary($"History of all {type} resources, newest first.")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
-        group.MapGet("/{id}", async (string id, IMediator mediator, CancellationToken ct) =>
+        group.MapGet("/{id}", async (string id, HttpContext context, IMediator mediator, CancellationToken ct) =>
                 FhirResponses.Resource(await mediator.Send(new ReadResourceQuery(type, id), ct), 200))
+            .RequireScope(ResourceScope.Read(type))
             .WithName($"read{type}").WithSummary($"Read the current version of a {type}.")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
@@ -75,6 +82,7 @@ public static class FhirEndpoints
                 var outcome = await mediator.Send(new UpdateResourceCommand(type, id, resource, IfMatch(request)), ct);
                 return FhirResponses.Resource(outcome.Resource, outcome.Created ? 201 : 200, withLocation: outcome.Created);
             })
+            .RequireScope(ResourceScope.Update(type))
             .WithName($"update{type}").WithSummary($"Update a {type}, or create it with this id (If-Match for optimistic concurrency).")
             .WithMetadata(new FhirResourceBody(type))
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).Produces(201).ProducesFhirErrors();
@@ -88,15 +96,17 @@ public static class FhirEndpoints
                 }
                 return Results.NoContent();
             })
+            .RequireScope(ResourceScope.Delete(type))
             .WithName($"delete{type}").WithSummary($"Delete a {type}: a delete version; later reads answer 410.")
             .Produces(204).ProducesFhirErrors();
 
         group.MapGet("/{id}/_history", async (string id, HttpRequest request, IMediator mediator, CancellationToken ct) =>
                 await History(request, mediator, type, id, ct))
+            .RequireScope(ResourceScope.Read(type))
             .WithName($"history{type}Instance").WithSummary($"All versions of one {type}, newest first, deletes included.")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
 
-        group.MapGet("/{id}/_history/{versionId}", async (string id, string versionId, IMediator mediator, CancellationToken ct) =>
+        group.MapGet("/{id}/_history/{versionId}", async (string id, string versionId, HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
                 if (!int.TryParse(versionId, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
                 {
@@ -104,6 +114,7 @@ public static class FhirEndpoints
                 }
                 return FhirResponses.Resource(await mediator.Send(new ReadResourceQuery(type, id, version), ct), 200);
             })
+            .RequireScope(ResourceScope.Read(type))
             .WithName($"vread{type}").WithSummary($"Read one version of a {type}.")
             .Produces(200, contentType: FhirJson, additionalContentTypes: [FhirXml]).ProducesFhirErrors();
     }

@@ -50,6 +50,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
     public static (int Status, OperationOutcome.IssueType Code) Classify(Exception exception) => exception switch
     {
         BadRequestException or InvalidRequestException => (400, OperationOutcome.IssueType.Invalid),
+        Application.Security.AccessDeniedException => (403, OperationOutcome.IssueType.Forbidden),
         ResourceNotFoundException => (404, OperationOutcome.IssueType.NotFound),
         MethodNotAllowedException => (405, OperationOutcome.IssueType.NotSupported),
         ResourceConflictException => (409, OperationOutcome.IssueType.Conflict),

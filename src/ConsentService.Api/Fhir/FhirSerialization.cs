@@ -15,6 +15,9 @@ namespace ConsentService.Api.Fhir;
 /// </summary>
 public static class FhirSerialization
 {
+    /// <summary>The deepest nesting a request body may have (R4 resources need far less; deep bodies only cost stack).</summary>
+    public const int MaxDepth = 64;
+
     private static readonly FhirJsonDeserializer StrictJson = FhirJsonDeserializer.STRICT;
     private static readonly FhirXmlDeserializer StrictXml = FhirXmlDeserializer.STRICT;
     // Stored content was validated when written; read it back leniently so that a future stricter parser
@@ -34,7 +37,7 @@ public static class FhirSerialization
     {
         try
         {
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("resourceType", out var type) || type.ValueKind != JsonValueKind.String)
             {
@@ -67,7 +70,11 @@ public static class FhirSerialization
             using var reader = XmlReader.Create(new StringReader(body), settings);
             while (reader.Read())
             {
-                // Well-formedness check only; Firely reads the content below.
+                // Well-formedness and depth only (as MaxDepth for JSON): Firely reads the content below, recursively.
+                if (reader.Depth > MaxDepth)
+                {
+                    throw new BadRequestException($"The body nests elements deeper than {MaxDepth} levels.");
+                }
             }
         }
         catch (XmlException e)

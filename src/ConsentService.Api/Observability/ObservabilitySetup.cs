@@ -51,7 +51,7 @@ public static class ObservabilitySetup
 
     public static WebApplication MapObservability(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous(); // scrapers carry no token; metrics hold no PHI
         return app;
     }
 

@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using ConsentService.Application.Decisions;
 using ConsentService.Application.Ports;
 using ConsentService.Domain.Fhir;
@@ -39,7 +40,7 @@ public sealed class AccountDisclosuresValidator : AbstractValidator<AccountDiscl
             .WithName("patient").WithMessage("patient must be a Patient reference, e.g. Patient/123.");
 }
 
-public sealed class AccountDisclosuresHandler(IAuditLog log) : IRequestHandler<AccountDisclosuresQuery, DisclosureAccounting>
+public sealed class AccountDisclosuresHandler(IAuditLog log, IRequestCallerAccessor callers) : IRequestHandler<AccountDisclosuresQuery, DisclosureAccounting>
 {
     private const int PageSize = 1000;
     private static readonly FhirJsonDeserializer Stored = FhirJsonDeserializer.RECOVERABLE;
@@ -47,6 +48,11 @@ public sealed class AccountDisclosuresHandler(IAuditLog log) : IRequestHandler<A
     public async Task<DisclosureAccounting> Handle(AccountDisclosuresQuery request, CancellationToken cancellationToken)
     {
         FhirReferences.TryNormalize(request.Patient, out _, out var patient);
+        // A patient-scoped token sees only its own patient's accounting; another patient's does not exist for it.
+        if (callers.Caller.Require(ResourceScope.ReadAndSearch("AuditEvent")).Patient is { } own && patient != $"Patient/{own}")
+        {
+            throw new ResourceNotFoundException($"No accounting of disclosures is available for {patient}.");
+        }
         var events = await EventsAsync(patient, cancellationToken).ConfigureAwait(false);
         var permitted = new List<(string Recipient, PermittedStudy Study)>();
         var exported = new List<(string Recipient, ExportedStudy Study)>();

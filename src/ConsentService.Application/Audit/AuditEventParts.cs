@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
 using ConsentService.Domain.Fhir;
@@ -57,7 +58,8 @@ public static class AuditEventParts
     public static AuditEvent.AgentComponent Client(RequestCaller caller)
     {
         var who = new ResourceReference { Display = caller.ClientId ?? "anonymous" };
-        if ((caller.Actor ?? caller.Patient) is { } reference && FhirReferences.NormaliseLiteral(reference) is { } literal)
+        if ((caller.Actor ?? (caller.Patient is { } patient ? "Patient/" + patient : null)) is { } reference
+            && FhirReferences.NormaliseLiteral(reference) is { } literal)
         {
             who.Reference = literal;
         }

@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Resources;
 using Resource = Hl7.Fhir.Model.Resource;

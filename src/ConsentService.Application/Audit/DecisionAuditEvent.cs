@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using ConsentService.Application.Decisions;
 using ConsentService.Application.Ports;
 using ConsentService.Domain.Fhir;

@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -114,10 +115,11 @@ public sealed class AuditExport(IAuditLog log, AuditCursor cursor, int limit)
     }
 }
 
-public sealed class ExportAuditTrailHandler(IAuditLog log) : IRequestHandler<ExportAuditTrailQuery, AuditExport>
+public sealed class ExportAuditTrailHandler(IAuditLog log, IRequestCallerAccessor callers) : IRequestHandler<ExportAuditTrailQuery, AuditExport>
 {
     public Task<AuditExport> Handle(ExportAuditTrailQuery request, CancellationToken cancellationToken)
     {
+        TrailAccess.RequireWholeTrail(callers.Caller);
         AuditCursor.TryParse(request.Cursor, out var cursor);
         return Task.FromResult(new AuditExport(log, cursor, request.Limit));
     }

@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using ConsentService.Application.Ports;
 using Hl7.Fhir.Model;
 using static ConsentService.Application.Audit.AuditEventParts;

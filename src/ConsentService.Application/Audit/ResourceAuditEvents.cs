@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using System.Globalization;
 using System.Text;
 using ConsentService.Application.Ports;

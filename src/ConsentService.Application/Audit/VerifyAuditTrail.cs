@@ -1,3 +1,4 @@
+using ConsentService.Application.Security;
 using System.Security.Cryptography;
 using System.Text;
 using ConsentService.Application.Ports;
@@ -33,12 +34,13 @@ public sealed class VerifyAuditTrailValidator : AbstractValidator<VerifyAuditTra
 }
 
 /// <summary>Store-agnostic: reads chains through <see cref="IAuditLog.ReadChainAsync"/> page by page.</summary>
-public sealed class VerifyAuditTrailHandler(IAuditLog log) : IRequestHandler<VerifyAuditTrailQuery, AuditVerification>
+public sealed class VerifyAuditTrailHandler(IAuditLog log, IRequestCallerAccessor callers) : IRequestHandler<VerifyAuditTrailQuery, AuditVerification>
 {
     private const int PageSize = 1000;
 
     public async Task<AuditVerification> Handle(VerifyAuditTrailQuery request, CancellationToken cancellationToken)
     {
+        TrailAccess.RequireWholeTrail(callers.Caller);
         var anchor = request.AnchoredHead?.ToLowerInvariant();
         var anchorFound = false;
         string? firstInvalid = null, reason = null;

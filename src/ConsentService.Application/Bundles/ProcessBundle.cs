@@ -1,7 +1,9 @@
 using System.Globalization;
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Resources;
 using ConsentService.Application.Search;
+using ConsentService.Application.Security;
 using Hl7.Fhir.Model;
 using MediatR;
 
@@ -26,7 +28,7 @@ public sealed record BundleResult(Bundle.BundleType Type, IReadOnlyList<BundleEn
 /// PUT, as FHIR orders them). A batch is per entry: each entry runs as the single interaction would, through the
 /// same validation, and fails alone.
 /// </summary>
-public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediator) : IRequestHandler<ProcessBundleCommand, BundleResult>
+public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediator, IRequestCallerAccessor callers) : IRequestHandler<ProcessBundleCommand, BundleResult>
 {
     public Task<BundleResult> Handle(ProcessBundleCommand request, CancellationToken cancellationToken) =>
         request.Bundle.Type == Bundle.BundleType.Transaction
@@ -43,6 +45,7 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
             try
             {
                 var target = BundleEntryTarget.Parse(entry, i);
+                callers.Caller.Require(target.Scope);
                 results[i] = method switch
                 {
                     Bundle.HTTPVerb.POST => Written(method, await mediator.Send(new CreateResourceCommand(entry.Resource!, entry.Request!.IfNoneExist), ct).ConfigureAwait(false)),
@@ -63,6 +66,10 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
     private async Task<BundleResult> TransactionAsync(Bundle bundle, CancellationToken ct)
     {
         var targets = bundle.Entry.Select(BundleEntryTarget.Parse).ToArray();
+        foreach (var target in targets)
+        {
+            callers.Caller.Require(target.Scope); // one entry the caller may not write refuses the whole transaction
+        }
         var written = new HashSet<string>(StringComparer.Ordinal);
         var references = new Dictionary<string, string>(StringComparer.Ordinal);
         var ids = new string[targets.Length];
@@ -136,6 +143,14 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
 /// <summary>The interaction one entry asks for: method, resource type, id (PUT/DELETE) and If-Match version.</summary>
 internal readonly record struct BundleEntryTarget(Bundle.HTTPVerb Method, string Type, string? Id, int? IfMatch)
 {
+    /// <summary>The scope the entry's interaction needs, as the single interaction's endpoint would.</summary>
+    public ResourceScope Scope => Method switch
+    {
+        Bundle.HTTPVerb.POST => ResourceScope.Create(Type),
+        Bundle.HTTPVerb.PUT => ResourceScope.Update(Type),
+        _ => ResourceScope.Delete(Type),
+    };
+
     public static BundleEntryTarget Parse(Bundle.EntryComponent entry, int index)
     {
         var request = entry.Request ?? throw new BadRequestException($"Bundle.entry[{index}].request is required.");

@@ -1,4 +1,5 @@
 using ConsentService.Application.Audit;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Application.Decisions;
@@ -12,8 +13,8 @@ public sealed class DecideHandler(DecisionService decisions, IRequestCallerAcces
     {
         var query = request.Query;
         StudyReference.TryParse(query.Study, out var study);
-        var decided = await decisions.DecideAsync([study], query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: true, callers.Caller, cancellationToken).ConfigureAwait(false);
+        var decided = await decisions.DecideAsync([study], callers.Caller, query.Actor, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: true, cancellationToken).ConfigureAwait(false);
         return decided[0].Result;
     }
 }
@@ -32,8 +33,8 @@ public sealed class DecideBatchHandler(DecisionService decisions, IRequestCaller
             StudyReference.TryParse(s, out var reference);
             return reference;
         }).ToArray();
-        var decided = await decisions.DecideAsync(studies, query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: false, callers.Caller, cancellationToken).ConfigureAwait(false);
+        var decided = await decisions.DecideAsync(studies, callers.Caller, query.Actor, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, query.At, unknownIsNotFound: false, cancellationToken).ConfigureAwait(false);
         var results = decided.Select(d => d.Result).ToArray();
         var unknown = results.Count(r => r.Basis == DecisionValues.BasisUnknownStudy);
         var permit = results.Count(r => r.Decision == DecisionValues.Permit);

@@ -13,16 +13,17 @@ public sealed class DecideCohortHandler(DecisionService decisions, IRequestCalle
     public Task<IAsyncEnumerable<CohortLine>> Handle(DecideCohortCommand request, CancellationToken cancellationToken)
     {
         var query = request.Query;
-        return Task.FromResult(decisions.DecideCohortAsync(query.Filter, query.Actor!, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
-            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, callers.Caller, cancellationToken));
+        return Task.FromResult(decisions.DecideCohortAsync(query.Filter, callers.Caller, query.Actor, query.ActorIdentifier, DecisionService.Purpose(query.Purpose),
+            query.Action ?? Domain.Decisions.DecisionRequest.DefaultAction, cancellationToken));
     }
 }
 
 public sealed class DecideCohortValidator : AbstractValidator<DecideCohortCommand>
 {
-    public DecideCohortValidator(TimeProvider clock)
+    public DecideCohortValidator(TimeProvider clock, IRequestCallerAccessor callers)
     {
-        DecisionRequestRules.Apply(this, c => c.Query.Actor, c => c.Query.ActorIdentifier, c => c.Query.Purpose, c => c.Query.Action, _ => null, clock);
+        DecisionRequestRules.Apply(this, c => c.Query.Actor, c => c.Query.ActorIdentifier, c => c.Query.Purpose, c => c.Query.Action, _ => null, clock,
+            _ => callers.Caller.IsVendorBound);
         RuleFor(c => c.Query.Filter).Custom((filter, context) =>
         {
             if (filter is null)

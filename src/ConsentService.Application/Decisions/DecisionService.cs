@@ -1,32 +1,34 @@
 using ConsentService.Application.Audit;
 using ConsentService.Application.Observability;
 using ConsentService.Application.Ports;
+using ConsentService.Application.Security;
 using ConsentService.Domain.Consents;
 using ConsentService.Domain.Decisions;
 using ConsentService.Domain.Fhir;
 
 namespace ConsentService.Application.Decisions;
 
-/// <summary>The answer for one study, with the patient the audit record must name (never sent to the caller).</summary>
-public sealed record DecidedStudy(DecisionResult Result, string? PatientReference);
+/// <summary>The answer for one study as the caller may see it (<paramref name="Result"/>), the full decision the audit
+/// records (<paramref name="Full"/>), and the patient the audit record must name (never sent to the caller).</summary>
+public sealed record DecidedStudy(DecisionResult Result, DecisionResult Full, string? PatientReference);
 
 /// <summary>
 /// Decides a list of studies for one actor, purpose, action and instant: loads the facts each rests on, runs the
 /// one engine, and writes one AuditEvent per study before anything is returned (fail closed: if the audit
-/// cannot be written there is no answer, and so no permit). Single and batch requests both come here.
+/// cannot be written there is no answer, and so no permit). Single, batch and cohort requests all come here, with
+/// the caller: it binds the actor and limits what the answer shows (<see cref="DecisionCaller"/>); the audit always
+/// records the full decision.
 /// </summary>
 public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, DecisionSettings settings, TimeProvider clock)
 {
     /// <param name="unknownIsNotFound">A single decision: an unknown study is a 404 and nothing is decided or
     /// audited. A batch: an unknown study is a deny with basis unknown-study, audited like the others.</param>
-    /// <param name="caller">Who asked: named as the requesting agent of every AuditEvent.</param>
-    public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, string actor,
-        IdentifierValue? actorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound,
-        RequestCaller caller, CancellationToken ct)
+    /// <param name="caller">Who asked: binds the actor, shapes the answer, and is the requesting agent of every AuditEvent.</param>
+    public async Task<IReadOnlyList<DecidedStudy>> DecideAsync(IReadOnlyList<StudyReference> studies, RequestCaller caller, string? requestedActor,
+        IdentifierValue? requestedActorIdentifier, PurposeCoding purpose, string action, DateTimeOffset? at, bool unknownIsNotFound, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
-            purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
+        var (actor, request) = Bind(caller, requestedActor, requestedActorIdentifier, purpose, action);
         var instant = at ?? clock.GetUtcNow();
         var snapshot = await facts.SnapshotAsync(at, ct).ConfigureAwait(false);
         var policy = new PolicyRef(settings.Policy.Id, settings.Policy.Version);
@@ -43,10 +45,11 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
                 {
                     throw new ResourceNotFoundException("No ImagingStudy with this identity is registered.");
                 }
-                decided[i] = new DecidedStudy(Unknown(studies[i], actor, purpose, action, instant, policy), null);
+                var unknown = Unknown(studies[i], actor, purpose, action, instant, policy);
+                decided[i] = new DecidedStudy(unknown, unknown, null);
                 continue;
             }
-            decided[i] = await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false);
+            decided[i] = await DecideLoadedAsync(loaded, caller, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false);
         }
         await RecordAsync(decided, caller, ct).ConfigureAwait(false);
         ConsentTelemetry.DecisionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -59,11 +62,10 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     /// yielded, so nothing is ever streamed unaudited; an interrupted cohort has audited at most one chunk more than
     /// it delivered. Ends with the summary.
     /// </summary>
-    public async IAsyncEnumerable<CohortLine> DecideCohortAsync(CohortFilter? filter, string actor, IdentifierValue? actorIdentifier,
-        PurposeCoding purpose, string action, RequestCaller caller, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<CohortLine> DecideCohortAsync(CohortFilter? filter, RequestCaller caller, string? requestedActor,
+        IdentifierValue? requestedActorIdentifier, PurposeCoding purpose, string action, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var request = new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
-            purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action);
+        var (actor, request) = Bind(caller, requestedActor, requestedActorIdentifier, purpose, action);
         var instant = clock.GetUtcNow();
         var snapshot = await facts.CurrentSnapshotAsync(ct).ConfigureAwait(false);
         var policy = new PolicyRef(settings.Policy.Id, settings.Policy.Version);
@@ -76,7 +78,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             {
                 consentsByPatient.Clear();
             }
-            chunk.Add(await DecideLoadedAsync(loaded, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false));
+            chunk.Add(await DecideLoadedAsync(loaded, caller, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false));
             if (chunk.Count < CohortChunk)
             {
                 continue;
@@ -121,7 +123,17 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     private const int CohortChunk = 512;
     private const int CohortPatientCache = 50_000;
 
-    private async Task<DecidedStudy> DecideLoadedAsync(LoadedStudy loaded, DecisionRequest request,
+    /// <summary>The actor to decide for (checked against the caller's binding) and the engine's request.</summary>
+    private static (string Actor, DecisionRequest Request) Bind(RequestCaller caller, string? requestedActor,
+        IdentifierValue? requestedActorIdentifier, PurposeCoding purpose, string action)
+    {
+        var (boundActor, actorIdentifier) = DecisionCaller.Bind(caller, requestedActor, requestedActorIdentifier);
+        var actor = boundActor ?? throw new InvalidRequestException([new ContentIssue("actor", "actor is required.")]);
+        return (actor, new DecisionRequest(actor, actorIdentifier?.System, actorIdentifier?.Value,
+            purposeSystem: purpose.System!, purposeCode: purpose.Code!, action: action));
+    }
+
+    private async Task<DecidedStudy> DecideLoadedAsync(LoadedStudy loaded, RequestCaller caller, DecisionRequest request,
         Dictionary<string, IReadOnlyList<CompiledConsent>> consentsByPatient, long? snapshot, string actor, PurposeCoding purpose,
         string action, DateTimeOffset instant, PolicyRef policy, CancellationToken ct)
     {
@@ -136,7 +148,8 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         {
             decision = settings.Engine.Decide(request, loaded.Facts, consents, settings.Policy, instant);
         }
-        return new DecidedStudy(Map(decision, loaded, actor, purpose, action, instant, policy), loaded.Facts.PatientReference);
+        var full = Map(decision, loaded, actor, purpose, action, instant, policy);
+        return new DecidedStudy(DecisionCaller.View(caller, full, decision.Reasons), full, loaded.Facts.PatientReference);
     }
 
     /// <summary>Writes one AuditEvent per decided study and returns once they are durable; fails closed.</summary>
@@ -148,13 +161,13 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         }
         foreach (var study in decided)
         {
-            ConsentTelemetry.RecordDecision(study.Result.Decision, study.Result.Basis);
+            ConsentTelemetry.RecordDecision(study.Full.Decision, study.Full.Basis);
         }
         var recorded = clock.GetUtcNow();
         var records = new AuditRecord[decided.Count];
         for (var i = 0; i < decided.Count; i++)
         {
-            records[i] = DecisionAuditEvent.Build(decided[i].Result, decided[i].PatientReference, caller, recorded);
+            records[i] = DecisionAuditEvent.Build(decided[i].Full, decided[i].PatientReference, caller, recorded);
         }
         using var span = ConsentTelemetry.Activities.StartActivity("audit.append");
         span?.SetTag("audit.records", records.Length);

@@ -1,6 +1,7 @@
 using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
+using ConsentService.Application.Security;
 using MediatR;
 
 namespace ConsentService.Application.Resources;
@@ -11,12 +12,13 @@ public sealed record SearchResourcesQuery(string ResourceType, IReadOnlyList<Key
 
 public sealed record SearchResult(ParsedSearch Search, SearchPage Page);
 
-public sealed class SearchResourcesHandler(IResourceStore store, AuditTrail audit) : IRequestHandler<SearchResourcesQuery, SearchResult>
+public sealed class SearchResourcesHandler(IResourceStore store, AuditTrail audit, IRequestCallerAccessor callers) : IRequestHandler<SearchResourcesQuery, SearchResult>
 {
     public async Task<SearchResult> Handle(SearchResourcesQuery request, CancellationToken cancellationToken)
     {
+        var access = callers.Caller.Require(ResourceScope.Search(request.ResourceType));
         var parsed = SearchRequestParser.Parse(request.ResourceType, request.Parameters, request.Strict);
-        var page = await store.SearchAsync(parsed.Query, cancellationToken).ConfigureAwait(false);
+        var page = await store.SearchAsync(PatientCompartment.Apply(access, parsed.Query), cancellationToken).ConfigureAwait(false);
         await audit.RecordQueryAsync("search-type", request.ResourceType, QueryString.Format(request.Parameters), page.Resources, cancellationToken)
             .ConfigureAwait(false);
         return new SearchResult(parsed, page);
