@@ -21,6 +21,12 @@ build:
 
 test: build
 	$(DOTNET) test ConsentService.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+	@# The TypeScript client: npm ci only when node_modules is missing or older than the lockfile; then generate
+	@# from the committed openapi/consent-service.json and type-check tests/ts-client/usage.ts against it.
+	@if [ ! -f tests/ts-client/node_modules/.package-lock.json ] || [ tests/ts-client/package-lock.json -nt tests/ts-client/node_modules/.package-lock.json ]; then \
+		cd tests/ts-client && npm ci --no-audit --no-fund --loglevel=error; fi
+	cd tests/ts-client && npx --no -- openapi-typescript ../../openapi/consent-service.json --output generated/consent-service.ts --silent
+	cd tests/ts-client && npx --no -- tsc -p . && echo "TypeScript client: generated and type-checked"
 
 # Regenerates the committed OpenAPI document from the served one.
 openapi: build

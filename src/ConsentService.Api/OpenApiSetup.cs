@@ -15,8 +15,13 @@ public static class OpenApiSetup
             Description = "Patients' consent to AI training on their imaging studies: FHIR R4 Consent and ImagingStudy "
                 + "under /fhir (bodies are FHIR resources in JSON or XML), and the JSON decision API under /api/v1.",
         });
+        // Non-nullable members are required and not nullable, so generated clients type them as always present.
+        options.SupportNonNullableReferenceTypes();
+        options.NonNullableReferenceTypesAsRequired();
+        options.SchemaFilter<OpenApi.ProblemDetailsSchemaFilter>();
         options.OperationFilter<Fhir.RequestBodyFilter>();
         Security.ScopeOpenApiFilter.Configure(options);
+        options.OperationFilter<OpenApi.ExamplesFilter>();
         options.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>()
             .FirstOrDefault()?.EndpointName);
     }
