@@ -15,6 +15,13 @@ public static class ObservabilitySetup
 {
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
+        // Per-request framework chatter (result writing, endpoint execution) is not operational signal and costs
+        // a log line per request: held at Warning unless configuration names the category itself (appsettings.json
+        // says the same, but the process may start from a folder that has none).
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
         if (!builder.Environment.IsDevelopment())
         {
             builder.Logging.ClearProviders();

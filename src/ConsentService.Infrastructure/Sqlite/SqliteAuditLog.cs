@@ -38,8 +38,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
             seq++;
             var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
             Insert(session, seq, record, previous, hash);
-            foreach (var entry in record.Index)
-                SqliteIndexTables.Audit.Write(session, "AuditEvent", seq, entry);
+            SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, record.Index);
             previous = hash;
         }
         session.AuditRecordsInTransaction += records.Count;
@@ -99,8 +98,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
                     update.Parameters.AddWithValue("$seq", seq);
                     update.ExecuteNonQuery();
                 }
-                foreach (var entry in SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(record.Json)))
-                    SqliteIndexTables.Audit.Write(session, "AuditEvent", seq, entry);
+                SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(record.Json)));
             }
             tx.Commit();
         }

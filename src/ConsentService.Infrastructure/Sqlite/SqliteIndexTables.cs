@@ -28,11 +28,6 @@ internal sealed class SqliteIndexTables
         prefix: "audit_",
         typed: false);
 
-    private readonly string _insertToken;
-    private readonly string _insertReference;
-    private readonly string _insertDate;
-    private readonly string _insertString;
-
     private SqliteIndexTables(string from, string columns, string visibleAt, string lastUpdated, string prefix, bool typed)
     {
         From = from;
@@ -44,11 +39,6 @@ internal sealed class SqliteIndexTables
         Date = prefix + "date";
         String = prefix + "string";
         Typed = typed;
-        var (typeColumn, typeValue) = typed ? ("type, ", "$t, ") : ("", "");
-        _insertToken = $"INSERT INTO {Token} (seq, {typeColumn}param, system, value) VALUES ($seq, {typeValue}$p, $a, $b);";
-        _insertReference = $"INSERT INTO {Reference} (seq, {typeColumn}param, ref_type, ref_id) VALUES ($seq, {typeValue}$p, $a, $b);";
-        _insertDate = $"INSERT INTO {Date} (seq, {typeColumn}param, low, high) VALUES ($seq, {typeValue}$p, $a, $b);";
-        _insertString = $"INSERT INTO {String} (seq, {typeColumn}param, value) VALUES ($seq, {typeValue}$p, $b);";
     }
 
     /// <summary>The row table with its alias r.</summary>
@@ -73,39 +63,70 @@ internal sealed class SqliteIndexTables
     /// <summary>Whether the index tables carry a resource type column (<c>x.type = $type</c>).</summary>
     public bool Typed { get; }
 
-    /// <summary>Writes one index entry of the row <paramref name="seq"/>.</summary>
-    public void Write(SqliteSession s, string type, long seq, SearchIndexEntry entry)
+    /// <summary>Writes the index entries of the row <paramref name="seq"/>: one multi-row INSERT per index table
+    /// (a decision's AuditEvent has about 15 entries; one statement per table instead of one per entry keeps the
+    /// single writer's work per record small).</summary>
+    public void WriteAll(SqliteSession s, string type, long seq, IReadOnlyList<SearchIndexEntry> entries)
     {
-        SqliteCommand cmd;
-        switch (entry.Type)
+        if (entries.Count == 0)
+            return;
+        List<(string Param, object? A, object B)>? tokens = null, references = null, dates = null, strings = null;
+        foreach (var entry in entries)
         {
-            case SearchParamType.Token:
-                cmd = s.Command(_insertToken);
-                cmd.Parameters.AddWithValue("$a", entry.System ?? "");
-                cmd.Parameters.AddWithValue("$b", entry.Value ?? "");
-                break;
-            case SearchParamType.Reference when entry.Value is not null:
-                var (refType, refId) = IndexValues.SplitReference(entry.Value);
-                cmd = s.Command(_insertReference);
-                cmd.Parameters.AddWithValue("$a", refType);
-                cmd.Parameters.AddWithValue("$b", refId);
-                break;
-            case SearchParamType.Date:
-                cmd = s.Command(_insertDate);
-                cmd.Parameters.AddWithValue("$a", (entry.Low ?? DateTimeOffset.MinValue).UtcTicks);
-                cmd.Parameters.AddWithValue("$b", (entry.High ?? DateTimeOffset.MaxValue).UtcTicks);
-                break;
-            case SearchParamType.String when entry.Value is not null:
-                cmd = s.Command(_insertString);
-                cmd.Parameters.AddWithValue("$b", entry.Value);
-                break;
-            default:
-                return; // a reference or string entry without a value indexes nothing
+            switch (entry.Type)
+            {
+                case SearchParamType.Token:
+                    (tokens ??= []).Add((entry.Parameter, entry.System ?? "", entry.Value ?? ""));
+                    break;
+                case SearchParamType.Reference when entry.Value is not null:
+                    var (refType, refId) = IndexValues.SplitReference(entry.Value);
+                    (references ??= []).Add((entry.Parameter, refType, refId));
+                    break;
+                case SearchParamType.Date:
+                    (dates ??= []).Add((entry.Parameter, (entry.Low ?? DateTimeOffset.MinValue).UtcTicks, (entry.High ?? DateTimeOffset.MaxValue).UtcTicks));
+                    break;
+                case SearchParamType.String when entry.Value is not null:
+                    (strings ??= []).Add((entry.Parameter, null, entry.Value));
+                    break;
+                // a reference or string entry without a value indexes nothing
+            }
         }
-        cmd.Parameters.AddWithValue("$seq", seq);
-        if (Typed)
-            cmd.Parameters.AddWithValue("$t", type);
-        cmd.Parameters.AddWithValue("$p", entry.Parameter);
-        cmd.ExecuteNonQuery();
+        Insert(s, Token, "system, value", tokens, type, seq);
+        Insert(s, Reference, "ref_type, ref_id", references, type, seq);
+        Insert(s, Date, "low, high", dates, type, seq);
+        Insert(s, String, "value", strings, type, seq);
+    }
+
+    private const int RowsPerStatement = 32;
+
+    private void Insert(SqliteSession s, string table, string valueColumns, List<(string Param, object? A, object B)>? rows, string type, long seq)
+    {
+        if (rows is null)
+            return;
+        var twoValues = valueColumns.Contains(',', StringComparison.Ordinal);
+        for (var start = 0; start < rows.Count; start += RowsPerStatement)
+        {
+            var count = Math.Min(RowsPerStatement, rows.Count - start);
+            var sql = new System.Text.StringBuilder($"INSERT INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES ");
+            for (var i = 0; i < count; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append("($seq, ").Append(Typed ? "$t, " : "").Append("$p").Append(i);
+                sql.Append(twoValues ? $", $a{i}, $b{i})" : $", $b{i})");
+            }
+            using var statement = s.Prepared(sql.Append(';').ToString());
+            var cmd = statement.Command;
+            cmd.Parameters.AddWithValue("$seq", seq);
+            if (Typed)
+                cmd.Parameters.AddWithValue("$t", type);
+            for (var i = 0; i < count; i++)
+            {
+                var (param, a, b) = rows[start + i];
+                cmd.Parameters.AddWithValue("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), param);
+                if (twoValues)
+                    cmd.Parameters.AddWithValue("$a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a!);
+                cmd.Parameters.AddWithValue("$b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), b);
+            }
+            cmd.ExecuteNonQuery();
+        }
     }
 }

@@ -264,8 +264,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
                 hold.Parameters.AddWithValue("$seq", seq);
                 hold.ExecuteNonQuery();
             }
-            foreach (var entry in write.Index)
-                SqliteIndexTables.Resources.Write(s, type, seq, entry);
+            SqliteIndexTables.Resources.WriteAll(s, type, seq, write.Index);
         }
 
         return new StoredResource(type, id, versionId, lastUpdated, write is null, json, seq);
@@ -367,8 +366,8 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         {
             var now = Sequence(session);
             var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
-            using var cmd = SqliteSearch.StreamCommand(session, query, snapshot);
-            using var rows = cmd.ExecuteReader();
+            using var statement = SqliteSearch.StreamCommand(session, query, snapshot);
+            using var rows = statement.Command.ExecuteReader();
             var count = 0;
             while (rows.Read())
             {

@@ -40,27 +40,30 @@ internal sealed class SqliteSearch
         var total = 0;
         if (withTotal)
         {
-            using var count = search.Bind(session.AdHoc($"SELECT COUNT(*) FROM {search._tables.From} WHERE {search._where};"));
-            total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+            using var count = session.Prepared($"SELECT COUNT(*) FROM {search._tables.From} WHERE {search._where};");
+            total = Convert.ToInt32(search.Bind(count.Command).ExecuteScalar(), CultureInfo.InvariantCulture);
         }
         var take = limit ?? (query.SummaryCount ? 0 : query.Count);
         var resources = new List<StoredResource>();
         if (take > 0)
         {
-            using var page = search.Bind(session.AdHoc(
-                $"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY {search.OrderBy} LIMIT $limit OFFSET $offset;"));
-            page.Parameters.AddWithValue("$limit", take);
-            page.Parameters.AddWithValue("$offset", Math.Max(0, query.Offset));
-            resources = SqliteRows.ReadAll(page);
+            using var page = session.Prepared(
+                $"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY {search.OrderBy} LIMIT $limit OFFSET $offset;");
+            search.Bind(page.Command);
+            page.Command.Parameters.AddWithValue("$limit", take);
+            page.Command.Parameters.AddWithValue("$offset", Math.Max(0, query.Offset));
+            resources = SqliteRows.ReadAll(page.Command);
         }
         return new SearchPage(resources, total, snapshot);
     }
 
     /// <summary>Every match at the snapshot in commit order, for one streamed read (no count, no paging).</summary>
-    public static SqliteCommand StreamCommand(SqliteSession session, SearchQuery query, long snapshot)
+    public static SqliteSession.Statement StreamCommand(SqliteSession session, SearchQuery query, long snapshot)
     {
         var search = new SqliteSearch(query, snapshot, SqliteIndexTables.Resources);
-        return search.Bind(session.AdHoc($"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY r.seq;"));
+        var statement = session.Prepared($"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY r.seq;");
+        search.Bind(statement.Command);
+        return statement;
     }
 
     private SqliteCommand Bind(SqliteCommand cmd)

@@ -58,6 +58,26 @@ internal sealed class SqliteSession : IDisposable
         return cmd;
     }
 
+    /// <summary>A command for SQL built per request (searches): prepared once per shape and reused while the
+    /// session holds fewer than <see cref="MaxCachedStatements"/> shapes, else a one-off. Dispose the result.</summary>
+    public Statement Prepared(string sql) =>
+        _commands.ContainsKey(sql) || _commands.Count < MaxCachedStatements
+            ? new Statement(Command(sql), Owned: false)
+            : new Statement(AdHoc(sql), Owned: true);
+
+    /// <summary>Bounds the statements one session keeps prepared (search shapes vary with the number of values).</summary>
+    public const int MaxCachedStatements = 256;
+
+    /// <summary>A command from <see cref="Prepared"/>: disposed only when it was not cached.</summary>
+    public readonly record struct Statement(SqliteCommand Command, bool Owned) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Owned)
+                Command.Dispose();
+        }
+    }
+
     /// <summary>A one-off command (for SQL text built per request, e.g. searches).</summary>
     public SqliteCommand AdHoc(string sql)
     {
@@ -93,7 +113,9 @@ internal sealed class SqliteSession : IDisposable
 internal sealed class SqliteReaderPool(string path) : IDisposable
 {
     private readonly ConcurrentBag<SqliteSession> _idle = [];
-    private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
+    // Sessions kept open for reuse: enough for the request concurrency a node sees (opening a connection and
+    // preparing its statements costs far more than the query), bounded so idle memory stays small.
+    private readonly int _maxIdle = Math.Max(64, Environment.ProcessorCount * 16);
     private volatile bool _disposed;
 
     public T Read<T>(Func<SqliteSession, T> read)
