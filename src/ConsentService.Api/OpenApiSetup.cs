@@ -20,8 +20,9 @@ public static class OpenApiSetup
         options.NonNullableReferenceTypesAsRequired();
         options.SchemaFilter<OpenApi.ProblemDetailsSchemaFilter>();
         options.OperationFilter<Fhir.RequestBodyFilter>();
-        Security.ScopeOpenApiFilter.Configure(options);
+        // Examples first: the scope filter appends its note to the description the examples filter completes.
         options.OperationFilter<OpenApi.ExamplesFilter>();
+        Security.ScopeOpenApiFilter.Configure(options);
         options.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>()
             .FirstOrDefault()?.EndpointName);
     }

@@ -86,3 +86,21 @@ export async function cohort(baseUrl: string, body: Schemas["CohortQuery"]): Pro
   }
   return summary === undefined ? { permitted } : { permitted, summary };
 }
+
+// Audit verify: a typed GET with its optional head query, answering AuditVerification or problem details.
+export async function verifyAuditTrail(baseUrl: string, token: string, head?: string): Promise<Schemas["AuditVerification"]> {
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const { data, error } = await client.GET("/api/v1/audit/verify", { params: { query: head === undefined ? {} : { head } } });
+  if (error !== undefined) {
+    const problem: ProblemDetails = error;
+    throw new Error(`${problem.status} ${problem.title}: ${problem.detail}`);
+  }
+  const valid: boolean = data.valid;
+  const events: number = data.events;
+  const firstInvalid: string | null | undefined = data.firstInvalid;
+  const chains: number[] = data.chains.map((c) => c.events);
+  if (!valid) {
+    throw new Error(`audit trail invalid at ${firstInvalid} (${events} events on ${chains.length} chains)`);
+  }
+  return data;
+}

@@ -122,7 +122,7 @@ public static class DecisionApiExamples
         _ => "/api/v1/decisions",
     };
 
-    private static string ProblemJson(int status, string title, string instance, string detail, params (string Field, string Message)[] errors)
+    internal static string ProblemJson(int status, string title, string instance, string detail, params (string Field, string Message)[] errors)
     {
         var problem = new System.Text.Json.Nodes.JsonObject
         {

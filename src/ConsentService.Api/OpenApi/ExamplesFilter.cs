@@ -11,7 +11,8 @@ namespace ConsentService.Api.OpenApi;
 /// Completes each operation, keyed by its operationId, for people and code generators: a description where the
 /// endpoint gives only a summary, an example for every request body and every response with a body, FHIR
 /// response bodies (the endpoints write them themselves, so the framework cannot see them) and the 415 that
-/// every FHIR write answers for a media type it does not read. Runs after <see cref="RequestBodyFilter"/>.
+/// every FHIR write answers for a media type it does not read. Runs after <see cref="RequestBodyFilter"/> and
+/// before the scope filter, which adds the 401, 403 and 429 with their own examples (<see cref="AccessRefusalExamples"/>).
 /// </summary>
 public sealed class ExamplesFilter : IOperationFilter
 {
@@ -37,8 +38,49 @@ public sealed class ExamplesFilter : IOperationFilter
                 break;
             case "capabilities":
                 operation.Description ??= "What this server supports: Consent and ImagingStudy with read, vread, update, delete, history, "
-                    + "create (conditional with If-None-Exist) and search, their search parameters, and FHIR version 4.0.1. Answers without a token.";
+                    + "create (conditional with If-None-Exist) and search, AuditEvent with read, search and create (reported disclosures), "
+                    + "their search parameters, and FHIR version 4.0.1. Answers without a token.";
                 FhirResponses(operation, id, _ => FhirExamples.Capabilities(), "CapabilityStatement");
+                break;
+            case "verifyAuditTrail":
+                Json(operation, id, request: null, AuditApiExamples.Verification);
+                break;
+            case "exportAuditTrail":
+                Json(operation, id, request: null, response: null);
+                DescribeExportStream(operation, context);
+                break;
+            case "accountDisclosures":
+                Json(operation, id, request: null, AuditApiExamples.Disclosures);
+                break;
+            case "smartConfiguration":
+                DescribeSmartConfiguration(operation, context);
+                break;
+            case "createAuditEvent":
+                FhirRequest(operation, (JsonObject)JsonNode.Parse(FhirExamples.DisclosureReport)!);
+                FhirResponses(operation, id, _ => FhirExamples.DisclosureAuditEvent(), "AuditEvent");
+                break;
+            case "searchAuditEvent":
+                operation.Description ??= "A searchset Bundle of AuditEvents (decisions, consent and study changes, reported disclosures, "
+                    + "refused accesses) matching the FHIR search parameters date, type, subtype, action, outcome, agent, entity, "
+                    + "patient, source, _id, _lastUpdated and the custom decision (permit | deny); paged with _count and next links "
+                    + "over one consistent snapshot. A patient scope sees only its patient's events.";
+                FhirResponses(operation, id, _ => FhirExamples.AuditEventSearchset(), "Bundle");
+                break;
+            case "readAuditEvent":
+                operation.Description ??= "One AuditEvent as recorded in the hash-chained trail. A decision's AuditEvent (BALP "
+                    + "AuthZ-Consent) has the decisionId as its id and names the patient, the study, the recipient, the purpose, the "
+                    + "Consent version, the verdict and the obligations. An unknown id is a 404.";
+                FhirResponses(operation, id, _ => (JsonObject)JsonNode.Parse(FhirExamples.DecisionAuditEvent)!, "AuditEvent");
+                break;
+            case "vreadAuditEvent":
+                operation.Description ??= "Version 1 of an AuditEvent, the only version it has (the trail is immutable); any other version is a 404.";
+                FhirResponses(operation, id, _ => (JsonObject)JsonNode.Parse(FhirExamples.DecisionAuditEvent)!, "AuditEvent");
+                break;
+            case "updateAuditEvent":
+            case "deleteAuditEvent":
+                operation.Description ??= "Always 405 with an OperationOutcome: the audit trail is append-only and hash-chained. "
+                    + "A correction is reported as a new AuditEvent.";
+                FhirResponses(operation, id, _ => null, "AuditEvent");
                 break;
             case "transaction":
                 FhirRequest(operation, FhirExamples.Transaction());
@@ -53,9 +95,9 @@ public sealed class ExamplesFilter : IOperationFilter
         }
     }
 
-    private static void Json(OpenApiOperation operation, string operationId, string request, string? response)
+    private static void Json(OpenApiOperation operation, string operationId, string? request, string? response)
     {
-        if (operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true && body is OpenApiMediaType media)
+        if (request is not null && operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true && body is OpenApiMediaType media)
         {
             media.Example = JsonNode.Parse(request);
         }
@@ -73,7 +115,9 @@ public sealed class ExamplesFilter : IOperationFilter
                 }
                 if (status >= 400 && mediaType == "application/problem+json")
                 {
-                    typed.Example = JsonNode.Parse(DecisionApiExamples.Problem(operationId, status));
+                    typed.Example = JsonNode.Parse(operationId.StartsWith("decide", StringComparison.Ordinal)
+                        ? DecisionApiExamples.Problem(operationId, status)
+                        : AuditApiExamples.Problem(operationId, status));
                 }
                 else if (status == 200 && response is not null && mediaType == "application/json")
                 {
@@ -83,30 +127,94 @@ public sealed class ExamplesFilter : IOperationFilter
         }
     }
 
-    /// <summary>NDJSON has no JSON Schema of its own: each line is described (a permitted study's decision, or the
-    /// closing summary line), and the example is the stream's text as sent.</summary>
-    private static void DescribeCohortStream(OpenApiOperation operation, OperationFilterContext context)
+    private static void DescribeCohortStream(OpenApiOperation operation, OperationFilterContext context) =>
+        DescribeNdJson(operation, DecisionApiExamples.CohortStream(),
+            "a DecisionResult for each permitted study, then one CohortSummaryLine",
+            "a DecisionResult, or the closing CohortSummaryLine",
+            context.SchemaGenerator.GenerateSchema(typeof(DecisionResult), context.SchemaRepository),
+            context.SchemaGenerator.GenerateSchema(typeof(CohortSummaryLine), context.SchemaRepository));
+
+    private static void DescribeExportStream(OpenApiOperation operation, OperationFilterContext context) =>
+        DescribeNdJson(operation, AuditApiExamples.ExportStream(),
+            "a FHIR AuditEvent (as stored, in commit order), then one AuditExportEnd line with the cursor to resume from",
+            "a FHIR AuditEvent, or the closing AuditExportEnd",
+            FhirSchema("AuditEvent"),
+            context.SchemaGenerator.GenerateSchema(typeof(Endpoints.AuditExportEnd), context.SchemaRepository));
+
+    /// <summary>NDJSON has no JSON Schema of its own: each line is described (one of <paramref name="lines"/>), and
+    /// the example is the stream's text as sent.</summary>
+    private static void DescribeNdJson(OpenApiOperation operation, string example, string stream, string line, params IOpenApiSchema[] lines)
     {
         if (operation.Responses?.TryGetValue("200", out var ok) != true || ok is not OpenApiResponse response)
         {
             return;
         }
-        response.Description = "An application/x-ndjson stream. Each line is one JSON object: a DecisionResult for each permitted "
-            + "study, then one CohortSummaryLine. The schema below describes one line.";
-        var line = new OpenApiSchema
-        {
-            Description = "One line of the stream: a DecisionResult, or the closing CohortSummaryLine.",
-            OneOf =
-            [
-                context.SchemaGenerator.GenerateSchema(typeof(DecisionResult), context.SchemaRepository),
-                context.SchemaGenerator.GenerateSchema(typeof(CohortSummaryLine), context.SchemaRepository),
-            ],
-        };
+        response.Description = $"An application/x-ndjson stream. Each line is one JSON object: {stream}. The schema below describes one line.";
         response.Content = new Dictionary<string, IOpenApiMediaType>
         {
-            ["application/x-ndjson"] = new OpenApiMediaType { Schema = line, Example = JsonValue.Create(DecisionApiExamples.CohortStream()) },
+            [Endpoints.AuditEndpoints.NdJson] = new OpenApiMediaType
+            {
+                Schema = new OpenApiSchema { Description = $"One line of the stream: {line}.", OneOf = [.. lines] },
+                Example = JsonValue.Create(example),
+            },
         };
     }
+
+    /// <summary>The endpoint writes a JsonObject, so the framework sees no response type: the members are described here.</summary>
+    private static void DescribeSmartConfiguration(OpenApiOperation operation, OperationFilterContext context)
+    {
+        operation.Description ??= "The SMART App Launch configuration (https://hl7.org/fhir/smart-app-launch/conformance.html): issuer, "
+            + "token endpoint and keys as the authorization server's discovery document (or Auth:TokenEndpoint) says, left out when "
+            + "unknown rather than guessed; the scopes this service understands and its SMART capabilities.";
+        if (operation.Responses?.TryGetValue("200", out var ok) != true || ok is not OpenApiResponse response)
+        {
+            return;
+        }
+        var array = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } };
+        var text = new OpenApiSchema { Type = JsonSchemaType.String };
+        response.Content = new Dictionary<string, IOpenApiMediaType>
+        {
+            ["application/json"] = new OpenApiMediaType
+            {
+                Schema = context.SchemaRepository.Schemas.ContainsKey("SmartConfiguration")
+                    ? new OpenApiSchemaReference("SmartConfiguration", context.Document)
+                    : context.SchemaRepository.AddDefinition("SmartConfiguration", new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "SMART configuration; each member is present only when known.",
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["issuer"] = text, ["jwks_uri"] = text, ["authorization_endpoint"] = text, ["token_endpoint"] = text,
+                        ["token_endpoint_auth_methods_supported"] = array, ["grant_types_supported"] = array,
+                        ["scopes_supported"] = array, ["response_types_supported"] = array,
+                        ["code_challenge_methods_supported"] = array, ["capabilities"] = array, ["description"] = text,
+                    },
+                }),
+                Example = JsonNode.Parse(SmartConfiguration),
+            },
+        };
+    }
+
+    /// <summary>Captured with Auth:SigningKey, Auth:Issuer and Auth:TokenEndpoint set.</summary>
+    private const string SmartConfiguration = """
+        {
+          "issuer": "https://login.hospital.example/realms/hospital",
+          "token_endpoint": "https://login.hospital.example/realms/hospital/protocol/openid-connect/token",
+          "token_endpoint_auth_methods_supported": [ "private_key_jwt", "client_secret_basic" ],
+          "grant_types_supported": [ "client_credentials" ],
+          "scopes_supported": [
+            "system/Consent.cruds", "system/Consent.rs", "system/ImagingStudy.cruds", "system/ImagingStudy.rs",
+            "system/AuditEvent.rs", "system/AuditEvent.c", "user/Consent.cruds", "user/Consent.rs", "user/ImagingStudy.rs",
+            "user/AuditEvent.rs", "patient/Consent.rs", "patient/AuditEvent.rs", "ai-training.decide"
+          ],
+          "response_types_supported": [ "code" ],
+          "code_challenge_methods_supported": [ "S256" ],
+          "capabilities": [
+            "client-confidential-asymmetric", "client-confidential-symmetric", "permission-v1", "permission-v2",
+            "permission-patient", "permission-user", "launch-standalone", "context-standalone-patient"
+          ]
+        }
+        """;
 
     private static (string Interaction, string Type, bool Instance)? ParseFhirOperation(string operationId)
     {
@@ -222,7 +330,7 @@ public sealed class ExamplesFilter : IOperationFilter
         }
     }
 
-    private static OpenApiSchema FhirSchema(string resourceType) => new()
+    internal static OpenApiSchema FhirSchema(string resourceType) => new()
     {
         Type = JsonSchemaType.Object,
         Description = $"A FHIR R4 {resourceType} resource (https://hl7.org/fhir/R4/{resourceType.ToLowerInvariant()}.html).",

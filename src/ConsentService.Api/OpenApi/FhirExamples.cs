@@ -206,10 +206,335 @@ public static class FhirExamples
         };
     }
 
+    /// <summary>The AuditEvent of the permit in DecisionApiExamples.Permit (BALP AuthZ-Consent), as the service recorded it for a vendor-bound token: its id is the decisionId.</summary>
+    public const string DecisionAuditEvent = """
+        {
+          "resourceType": "AuditEvent",
+          "id": "e8eab1c8-5066-4ba9-a929-0cda00d964cb",
+          "type": {
+            "system": "http://dicom.nema.org/resources/ontology/DCM",
+            "code": "110113",
+            "display": "Security Alert"
+          },
+          "subtype": [
+            {
+              "system": "https://profiles.ihe.net/ITI/BALP/CodeSystem/AuthZsubType",
+              "code": "AuthZ-Consent",
+              "display": "Authorization Decision using Roles and Consent"
+            }
+          ],
+          "action": "E",
+          "recorded": "2026-11-25T01:56:09.8113827+00:00",
+          "outcome": "0",
+          "outcomeDesc": "Permit",
+          "purposeOfEvent": [
+            {
+              "coding": [
+                {
+                  "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                  "code": "MLTRAINING"
+                }
+              ]
+            }
+          ],
+          "agent": [
+            {
+              "type": {
+                "coding": [
+                  {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                    "code": "IRCP"
+                  }
+                ],
+                "text": "information recipient"
+              },
+              "who": {
+                "reference": "Organization/acme-ai"
+              },
+              "requestor": false,
+              "purposeOfUse": [
+                {
+                  "coding": [
+                    {
+                      "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                      "code": "MLTRAINING"
+                    }
+                  ]
+                }
+              ]
+            },
+            {
+              "type": {
+                "coding": [
+                  {
+                    "system": "http://dicom.nema.org/resources/ontology/DCM",
+                    "code": "110153"
+                  }
+                ],
+                "text": "Source Role ID"
+              },
+              "who": {
+                "reference": "Organization/acme-ai",
+                "identifier": {
+                  "type": {
+                    "text": "OAuth client_id"
+                  },
+                  "value": "vendor-acme-ai"
+                },
+                "display": "vendor-acme-ai"
+              },
+              "requestor": true
+            },
+            {
+              "type": {
+                "coding": [
+                  {
+                    "system": "http://dicom.nema.org/resources/ontology/DCM",
+                    "code": "110152"
+                  }
+                ],
+                "text": "Destination Role ID"
+              },
+              "who": {
+                "reference": "Device/consent-service",
+                "display": "ConsentService"
+              },
+              "requestor": false
+            }
+          ],
+          "source": {
+            "site": "vm",
+            "observer": {
+              "reference": "Device/consent-service",
+              "display": "ConsentService@vm"
+            },
+            "type": [
+              {
+                "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
+                "code": "6",
+                "display": "Security Server"
+              }
+            ]
+          },
+          "entity": [
+            {
+              "what": {
+                "reference": "Patient/p-1042"
+              },
+              "type": {
+                "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                "code": "1",
+                "display": "Person"
+              },
+              "role": {
+                "system": "http://terminology.hl7.org/CodeSystem/object-role",
+                "code": "1",
+                "display": "Patient"
+              }
+            },
+            {
+              "what": {
+                "reference": "ImagingStudy/002b4a26-562a-4d02-9aa4-6f26b82644e8",
+                "identifier": {
+                  "system": "urn:dicom:uid",
+                  "value": "urn:oid:2.25.184127939512354983275493861234"
+                }
+              },
+              "type": {
+                "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                "code": "2",
+                "display": "System Object"
+              },
+              "role": {
+                "system": "http://terminology.hl7.org/CodeSystem/object-role",
+                "code": "4",
+                "display": "Domain Resource"
+              },
+              "detail": [
+                {
+                  "type": "decision",
+                  "valueString": "permit"
+                },
+                {
+                  "type": "basis",
+                  "valueString": "consent"
+                },
+                {
+                  "type": "action",
+                  "valueString": "use"
+                },
+                {
+                  "type": "policy",
+                  "valueString": "opt-in|1"
+                },
+                {
+                  "type": "provisionPath",
+                  "valueString": "provision"
+                },
+                {
+                  "type": "obligation",
+                  "valueString": "http://terminology.hl7.org/CodeSystem/v3-ActCode|DEID"
+                },
+                {
+                  "type": "obligation",
+                  "valueString": "http://dicom.nema.org/resources/ontology/DCM|113102"
+                }
+              ]
+            },
+            {
+              "what": {
+                "reference": "Consent/a2c2ec4d-1817-4447-849b-fbc1179c5ca6/_history/1"
+              },
+              "type": {
+                "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                "code": "2",
+                "display": "System Object"
+              },
+              "role": {
+                "system": "http://terminology.hl7.org/CodeSystem/object-role",
+                "code": "4",
+                "display": "Domain Resource"
+              },
+              "description": "The Consent version the decision rests on"
+            }
+          ]
+        }
+        """;
+
+    /// <summary>A PACS export gateway reports that it sent the study to the recipient: a BALP privacy disclosure (DCM 110106 Export, iso-21089-lifecycle disclose) naming the study by its DICOM UID and the decision it rests on.</summary>
+    public const string DisclosureReport = """
+        {
+          "resourceType": "AuditEvent",
+          "type": {
+            "system": "http://dicom.nema.org/resources/ontology/DCM",
+            "code": "110106",
+            "display": "Export"
+          },
+          "subtype": [
+            {
+              "system": "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle",
+              "code": "disclose",
+              "display": "Disclose Record Lifecycle Event"
+            }
+          ],
+          "action": "R",
+          "recorded": "2026-11-25T02:10:00Z",
+          "outcome": "0",
+          "purposeOfEvent": [
+            {
+              "coding": [
+                {
+                  "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                  "code": "MLTRAINING"
+                }
+              ]
+            }
+          ],
+          "agent": [
+            {
+              "type": {
+                "coding": [
+                  {
+                    "system": "http://dicom.nema.org/resources/ontology/DCM",
+                    "code": "110153",
+                    "display": "Source Role ID"
+                  }
+                ]
+              },
+              "who": {
+                "reference": "Device/pacs-1"
+              },
+              "requestor": true
+            },
+            {
+              "type": {
+                "coding": [
+                  {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                    "code": "IRCP",
+                    "display": "information recipient"
+                  }
+                ]
+              },
+              "who": {
+                "reference": "Organization/acme-ai"
+              },
+              "requestor": false
+            }
+          ],
+          "source": {
+            "observer": {
+              "reference": "Device/pacs-1"
+            }
+          },
+          "entity": [
+            {
+              "what": {
+                "identifier": {
+                  "system": "urn:dicom:uid",
+                  "value": "urn:oid:2.25.184127939512354983275493861234"
+                }
+              }
+            },
+            {
+              "what": {
+                "reference": "AuditEvent/e8eab1c8-5066-4ba9-a929-0cda00d964cb"
+              }
+            }
+          ]
+        }
+        """;
+
+    public const string DisclosureEventId = "04c5097e-6c5d-4b60-b545-21a219b1503c";
+
+    /// <summary>The reported disclosure as stored (captured): the report with its id, the study entity resolved to its
+    /// ImagingStudy reference, and the study's patient added as an entity.</summary>
+    public static JsonObject DisclosureAuditEvent()
+    {
+        var stored = (JsonObject)JsonNode.Parse(DisclosureReport)!;
+        stored.Insert(1, "id", DisclosureEventId);
+        var entities = stored["entity"]!.AsArray();
+        var study = entities[0]!["what"]!.AsObject();
+        study.Insert(0, "reference", $"ImagingStudy/{StudyId}");
+        entities.Add(new JsonObject
+        {
+            ["what"] = new JsonObject { ["reference"] = "Patient/p-1042" },
+            ["type"] = new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/audit-entity-type", ["code"] = "1", ["display"] = "Person" },
+            ["role"] = new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/object-role", ["code"] = "1", ["display"] = "Patient" },
+        });
+        return stored;
+    }
+
+    /// <summary>GET /fhir/AuditEvent?patient=Patient/p-1042&amp;subtype=disclose: the reported disclosure.</summary>
+    public static JsonObject AuditEventSearchset() => new()
+    {
+        ["resourceType"] = "Bundle",
+        ["id"] = "f0e8318f-3ba9-45ff-be75-755dd5f8b4fd",
+        ["meta"] = new JsonObject { ["lastUpdated"] = "2026-11-25T01:56:11.0949683+00:00" },
+        ["type"] = "searchset",
+        ["total"] = 1,
+        ["link"] = new JsonArray(new JsonObject
+        {
+            ["relation"] = "self",
+            ["url"] = $"{BaseUrl}/AuditEvent?patient=Patient/p-1042&subtype=disclose&_count=20&_snapshot=4",
+        }),
+        ["entry"] = new JsonArray(new JsonObject
+        {
+            ["fullUrl"] = $"{BaseUrl}/AuditEvent/{DisclosureEventId}",
+            ["resource"] = DisclosureAuditEvent(),
+            ["search"] = new JsonObject { ["mode"] = "match" },
+        }),
+    };
+
     /// <summary>The OperationOutcome the error mapping writes for a status on a /fhir operation.</summary>
     public static JsonObject Outcome(string operationId, int status)
     {
-        var type = operationId.Contains(SupportedResources.ImagingStudy, StringComparison.Ordinal) ? SupportedResources.ImagingStudy : SupportedResources.Consent;
+        if (operationId.EndsWith(AuditEvent, StringComparison.Ordinal) && AuditEventOutcome(operationId, status) is { } audit)
+        {
+            return audit;
+        }
+        var type = operationId.Contains(SupportedResources.ImagingStudy, StringComparison.Ordinal) ? SupportedResources.ImagingStudy
+            : operationId.EndsWith(AuditEvent, StringComparison.Ordinal) ? AuditEvent : SupportedResources.Consent;
         var (code, diagnostics, expression) = status switch
         {
             400 => ("invalid", operationId.StartsWith("update", StringComparison.Ordinal)
@@ -227,6 +552,29 @@ public static class FhirExamples
                 type == SupportedResources.Consent ? "Consent.status" : "ImagingStudy.status"),
             _ => ("exception", "The request failed.", null),
         };
+        return OutcomeOf(code, diagnostics, expression);
+    }
+
+    private const string AuditEvent = "AuditEvent";
+
+    /// <summary>What the AuditEvent endpoints answer (captured): their own 400, 404, 405 and 422, or null for the
+    /// statuses they share with every FHIR endpoint.</summary>
+    private static JsonObject? AuditEventOutcome(string operationId, int status) => (operationId, status) switch
+    {
+        ("searchAuditEvent", 400) => OutcomeOf("invalid", "Invalid value 'x' for search parameter '_count': expected a non-negative integer."),
+        ("vreadAuditEvent", 404) => OutcomeOf("not-found",
+            "AuditEvent/e8eab1c8-5066-4ba9-a929-0cda00d964cb/_history/2 is not a version of this resource: AuditEvents have only version 1."),
+        (_, 404) => OutcomeOf("not-found", "AuditEvent/unknown-id is not known."),
+        (_, 405) => OutcomeOf("not-supported", $"AuditEvents are immutable: {operationId[..^AuditEvent.Length]} is not allowed. "
+            + "Report a correction as a new AuditEvent."),
+        ("createAuditEvent", 422) => OutcomeOf("processing",
+            "A reported disclosure has type http://dicom.nema.org/resources/ontology/DCM#110106 (Export).", "AuditEvent.type"),
+        _ => null,
+    };
+
+    /// <summary>An OperationOutcome with one error issue, as Outcomes.From writes it.</summary>
+    public static JsonObject OutcomeOf(string code, string diagnostics, string? expression = null)
+    {
         var issue = new JsonObject { ["severity"] = "error", ["code"] = code, ["diagnostics"] = diagnostics };
         if (expression is not null)
         {

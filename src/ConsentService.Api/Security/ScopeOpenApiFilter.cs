@@ -6,7 +6,9 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace ConsentService.Api.Security;
 
 /// <summary>Describes the bearer scheme in the OpenAPI document and, on each operation, the scope it needs
-/// (bearer requirements carry no scope list in OpenAPI 3.0, so the scope is stated in the description).</summary>
+/// (bearer requirements carry no scope list in OpenAPI 3.0, so the scope is stated in the description) and the
+/// refusals it can answer, with their bodies (<see cref="OpenApi.AccessRefusalExamples"/>). Runs after
+/// <see cref="OpenApi.ExamplesFilter"/>, so that the scope is appended to the operation's own description.</summary>
 public sealed class ScopeOpenApiFilter : IOperationFilter
 {
     public const string SchemeName = "bearer";
@@ -30,6 +32,7 @@ public sealed class ScopeOpenApiFilter : IOperationFilter
         if (metadata.OfType<IAllowAnonymous>().Any())
         {
             operation.Description = Append(operation.Description, "Public: no token is needed.");
+            OpenApi.AccessRefusalExamples.AddThrottled(operation, context);
             return;
         }
         var scope = metadata.OfType<ScopeRequirement>().FirstOrDefault();
@@ -37,12 +40,11 @@ public sealed class ScopeOpenApiFilter : IOperationFilter
         {
             return;
         }
-        operation.Description = Append(operation.Description, Describe(scope));
+        operation.Description = Append(operation.Description, OpenApi.AccessRefusalExamples.NeedsWholeTrail(operation.OperationId)
+            ? $"Scope: `{scope}` (or `user/` alike, v1 `.read`): the whole trail, so a patient scope is refused (403). Not for tokens bound to an actor."
+            : Describe(scope));
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [] }];
-        operation.Responses ??= new OpenApiResponses();
-        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid bearer token." });
-        operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The token does not grant this request." });
-        operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Too many requests (see Retry-After)." });
+        OpenApi.AccessRefusalExamples.AddProtected(operation, context, scope);
     }
 
     public static string Describe(ScopeRequirement scope) => scope switch
@@ -52,6 +54,8 @@ public sealed class ScopeOpenApiFilter : IOperationFilter
             + "limits it to the token's patient. Not for tokens bound to an actor.",
         ResourceScope resource => $"Scope: `{resource}` (or `user/` alike, v1 `.write`). Not for tokens bound to an actor.",
         OperationScope operation => $"Scope: `{operation}`. A token bound to an actor (claim `actor`) decides only as that actor.",
+        EntryScopes => "Scope: each entry needs the scope of its own interaction (`system/<Type>.c`, `.u` or `.d`), checked per entry. "
+            + "Not for tokens bound to an actor.",
         _ => "",
     };
 
