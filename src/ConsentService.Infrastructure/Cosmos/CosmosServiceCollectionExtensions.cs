@@ -17,7 +17,7 @@ public static class CosmosServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CosmosOptions>>().Value,
             sp.GetService<ILogger<CosmosResourceStore>>()).GetAwaiter().GetResult());
         services.TryAddSingleton<IResourceStore>(sp => sp.GetRequiredService<CosmosResourceStore>());
-        services.TryAddSingleton<IAuditLog>(sp => new CosmosAuditLog(sp.GetRequiredService<CosmosResourceStore>().Containers));
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<CosmosResourceStore>().AuditLog);
         return services;
     }
 }
