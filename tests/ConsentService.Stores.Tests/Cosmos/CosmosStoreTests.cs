@@ -250,7 +250,7 @@ public sealed class CosmosStorageOptionsTests
         }).Build();
         var services = new ServiceCollection().AddStorage(configuration);
 
-        Assert.Contains(services, d => d.ServiceType == typeof(CosmosResourceStore));
+        Assert.Contains(services, d => d.ServiceType == typeof(CosmosStoreConnection));
         Assert.DoesNotContain(services, d => d.ServiceType == typeof(SqliteResourceStore) || d.ServiceType == typeof(SqliteOptions)
             || d.ServiceType.IsGenericType && d.ServiceType.GenericTypeArguments.Contains(typeof(SqliteOptions)));
     }
