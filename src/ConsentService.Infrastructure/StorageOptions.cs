@@ -42,6 +42,8 @@ public sealed class StorageOptionsValidator(IHostEnvironment? environment = null
                 failures.Add("Storage:Cosmos:DisableServerCertificateValidation is for the local test server only and is refused in Production.");
             if (options.Cosmos.IntentLease <= TimeSpan.Zero || options.Cosmos.RequestTimeout <= TimeSpan.Zero)
                 failures.Add("Storage:Cosmos:IntentLease and Storage:Cosmos:RequestTimeout must be positive.");
+            if (options.Cosmos.MaxRetryAttemptsOnRateLimitedRequests < 0 || options.Cosmos.MaxRetryWaitTimeOnRateLimitedRequests < TimeSpan.Zero)
+                failures.Add("Storage:Cosmos:MaxRetryAttemptsOnRateLimitedRequests and MaxRetryWaitTimeOnRateLimitedRequests must not be negative.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
         return ValidateOptionsResult.Fail($"Storage:Provider must be 'Sqlite' or 'Cosmos'; '{options.Provider}' is not a known store.");

@@ -13,7 +13,7 @@ namespace ConsentService.Api.Tests;
 
 /// <summary>The audit trail through the real pipeline: each event kind, each search parameter, immutability,
 /// disclosures, the accounting, verify and export.</summary>
-public sealed class AuditTrailTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
+public class AuditTrailTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
 {
     private const string Vendor = "Organization/acme-ai";
     private const string Dcm = "http://dicom.nema.org/resources/ontology/DCM";

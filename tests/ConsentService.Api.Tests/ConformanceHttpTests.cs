@@ -11,7 +11,7 @@ namespace ConsentService.Api.Tests;
 /// numbers are kept), its study registered, then the request asked of POST /api/v1/decisions. The same files
 /// run against the engine in ConsentService.Domain.Tests.
 /// </summary>
-public sealed class ConformanceHttpTests
+public class ConformanceHttpTests
 {
     private static readonly string CaseDirectory = Path.Combine(AppContext.BaseDirectory, "conformance", "cases");
 
@@ -34,12 +34,15 @@ public sealed class ConformanceHttpTests
         }
     }
 
+    /// <summary>A fresh service for one case (SQLite here; the Cosmos subclass uses a fresh database).</summary>
+    protected virtual ConsentServiceFactory CreateFactory(string policy) => new PolicyFactory(policy);
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async System.Threading.Tasks.Task Case_holds_through_the_api(string name)
     {
         var file = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(CaseDirectory, name + ".json")))!.AsObject();
-        using var factory = new PolicyFactory(file["defaultPolicy"]?.GetValue<string>() ?? "opt-in");
+        using var factory = CreateFactory(file["defaultPolicy"]?.GetValue<string>() ?? "opt-in");
         using var http = factory.CreateClient();
 
         var refusedElement = file["apiRefuses"]?.GetValue<string>();

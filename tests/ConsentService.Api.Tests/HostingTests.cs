@@ -37,11 +37,12 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("Cosmos", "not available")]
-    [InlineData("Postgres", "not a known store")]
-    public void Unsupported_storage_provider_stops_the_service_with_a_clear_message(string provider, string message)
+    [InlineData("Postgres", null, null, "not a known store")]
+    [InlineData("Cosmos", null, "consents", "Storage:Cosmos:ConnectionString")]
+    [InlineData("Cosmos", "AccountEndpoint=https://127.0.0.1:1/;AccountKey=a;", null, "Storage:Cosmos:Database")]
+    public void Unusable_storage_configuration_stops_the_service_with_a_clear_message(string provider, string? connection, string? database, string message)
     {
-        using var bad = new ConfiguredFactory(provider);
+        using var bad = new ConfiguredFactory(provider, connection, database);
         var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
         var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
         Assert.True(validation is not null, error.ToString());
@@ -52,12 +53,14 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
     private static IEnumerable<Exception> Flatten(Exception e) =>
         new[] { e }.Concat(e is AggregateException a ? a.InnerExceptions.SelectMany(Flatten) : e.InnerException is { } i ? Flatten(i) : []);
 
-    private sealed class ConfiguredFactory(string provider) : ConsentServiceFactory
+    private sealed class ConfiguredFactory(string provider, string? connection, string? database) : ConsentServiceFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Storage:Provider", provider);
+            builder.UseSetting("Storage:Cosmos:ConnectionString", connection ?? "");
+            builder.UseSetting("Storage:Cosmos:Database", database ?? "");
         }
     }
 }

@@ -16,12 +16,23 @@ public sealed class ObservabilityTests : IClassFixture<ObservabilityTests.Tracin
 
     public sealed class TracingFactory : ConsentServiceFactory
     {
-        public List<Activity> Spans { get; } = [];
+        /// <summary>Spans of every host in the test process arrive here concurrently (ASP.NET Core's activity
+        /// source is process-wide), so adding takes the lock the test enumerates under.</summary>
+        public LockedSpans Spans { get; } = [];
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.ConfigureTestServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
+        }
+    }
+
+    public sealed class LockedSpans : System.Collections.ObjectModel.Collection<Activity>
+    {
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (this)
+                base.InsertItem(index, item);
         }
     }
 

@@ -73,8 +73,8 @@ public sealed class CosmosContainers : IDisposable
             ConnectionMode = ConnectionMode.Gateway,
             UseSystemTextJsonSerializerWithOptions = Json,
             RequestTimeout = options.RequestTimeout,
-            MaxRetryAttemptsOnRateLimitedRequests = 9,
-            MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
+            MaxRetryAttemptsOnRateLimitedRequests = options.MaxRetryAttemptsOnRateLimitedRequests,
+            MaxRetryWaitTimeOnRateLimitedRequests = options.MaxRetryWaitTimeOnRateLimitedRequests,
             ApplicationName = "ConsentService",
         };
         if (options.DisableServerCertificateValidation)

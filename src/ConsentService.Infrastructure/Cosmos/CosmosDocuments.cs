@@ -13,6 +13,8 @@ internal sealed record IndexEntryDoc(
     [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long? H)
 {
     public static IndexEntryDoc From(SearchIndexEntry e) => new(e.Parameter, e.Type, e.System, e.Value, e.Low?.UtcTicks, e.High?.UtcTicks);
+
+    public SearchIndexEntry ToEntry() => new(P, T, S, V, L is { } low ? new DateTimeOffset(low, TimeSpan.Zero) : null, H is { } high ? new DateTimeOffset(high, TimeSpan.Zero) : null);
 }
 
 /// <summary>Instants in documents: microseconds since the Unix epoch, exact as a JSON double until the year 2255
@@ -28,10 +30,12 @@ internal static class CosmosTime
 /// An immutable version (<c>kind = "ver"</c>, id <c>v|{id}|{version}</c>) or the current pointer of a resource
 /// (<c>kind = "ptr"</c>, id <c>p|{id}</c>, a full copy of the current version). Both live in the resource's
 /// bucket partition <c>r|{type}|{bucket}</c>. Replacing the pointer (If-Match) is the commit point of a write.
+/// A version written with an AuditEvent carries it (<see cref="Ae"/>, never copied into the pointer): once the
+/// pointer reaches the version, the record is put on a chain by the writer or, if it died, by the recovery sweep.
 /// </summary>
 internal sealed record ResourceDoc(
     string Id, string Pk, string Kind, string Type, string Rid, int V, long Seq, long Ts, bool Del,
-    string Json, string[] Keys, IndexEntryDoc[] E)
+    string Json, string[] Keys, IndexEntryDoc[] E, PendingAuditDoc? Ae = null)
 {
     public StoredResource ToStored() => new(Type, Rid, V, CosmosTime.Instant(Ts), Del, Json, Seq);
 }

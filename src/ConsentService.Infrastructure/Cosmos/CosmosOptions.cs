@@ -18,4 +18,11 @@ public sealed class CosmosOptions
 
     /// <summary>Per-request timeout of the SDK.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the SDK retries a throttled (429) request before the store answers 503.</summary>
+    public int MaxRetryAttemptsOnRateLimitedRequests { get; set; } = 9;
+
+    /// <summary>The longest the SDK keeps retrying one throttled request; below half the intent lease, so a
+    /// throttled writer fences itself rather than commit after the sweep may have removed its version.</summary>
+    public TimeSpan MaxRetryWaitTimeOnRateLimitedRequests { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -33,6 +33,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
         _resources = containers.Resources;
         _time = time ?? TimeProvider.System;
         _sequence = new CosmosSequence(_resources, _time, options.IntentLease);
+        AuditLog = new CosmosAuditLog(containers, options, _time);
         _logger = logger;
         _ownsContainers = ownsContainers;
     }
@@ -60,6 +61,9 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     public CosmosContainers Containers => _containers;
 
+    /// <summary>The audit trail of this store: resource writes put their AuditEvents on its chain.</summary>
+    public CosmosAuditLog AuditLog { get; }
+
     /// <summary>Test hook: called at named steps of a write ("version-written"); throwing
     /// <see cref="SimulatedCrashException"/> there stops the write like a dead process (no cleanup).</summary>
     internal Func<string, Task>? StepHook { get; set; }
@@ -67,19 +71,13 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
     // ---- writes ----
 
     public async Task<StoredResource> CreateAsync(ResourceWrite write, CancellationToken ct) =>
-        (await WriteAsync(write.ResourceType, write.Id, write, WriteMode.Create, write.IfMatchVersion, ct).ConfigureAwait(false))!.Value.Resource;
+        (await WriteAsync(write.ResourceType, write.Id, write, WriteMode.Create, write.IfMatchVersion, write.Audit, ct).ConfigureAwait(false))!.Value.Resource;
 
     public async Task<(StoredResource Resource, bool Created)> UpsertAsync(ResourceWrite write, CancellationToken ct) =>
-        (await WriteAsync(write.ResourceType, write.Id, write, WriteMode.Upsert, write.IfMatchVersion, ct).ConfigureAwait(false))!.Value;
+        (await WriteAsync(write.ResourceType, write.Id, write, WriteMode.Upsert, write.IfMatchVersion, write.Audit, ct).ConfigureAwait(false))!.Value;
 
     public async Task<StoredResource?> DeleteAsync(string resourceType, string id, int? ifMatchVersion, CancellationToken ct, WriteAudit? audit = null)
-    {
-        // INTERIM (issue 7 in progress): the audit record of a write is not yet committed atomically with the
-        // version on Cosmos; until it is, the Cosmos provider refuses audited writes rather than write unaudited.
-        if (audit is not null)
-            throw new ServiceUnavailableException("Audited writes are not yet available on the Cosmos DB store.");
-        return (await WriteAsync(resourceType, id, null, WriteMode.Delete, ifMatchVersion, ct).ConfigureAwait(false))?.Resource;
-    }
+        => (await WriteAsync(resourceType, id, null, WriteMode.Delete, ifMatchVersion, audit, ct).ConfigureAwait(false))?.Resource;
 
     /// <summary>Serialises conditional creates with the same criteria through a lock document (created
     /// conditionally, expired after the lease), then searches and creates under it.</summary>
@@ -127,7 +125,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     /// <summary>Writes to one resource from this process queue here, so they do not race each other for the
     /// same version (and the sequence) only to lose; across processes the pointer's ETag decides.</summary>
-    private async Task<(StoredResource Resource, bool Created)?> WriteAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, CancellationToken ct)
+    private async Task<(StoredResource Resource, bool Created)?> WriteAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, WriteAudit? audit, CancellationToken ct)
     {
         var gate = _gates.GetOrAdd((type, id), static _ => new Gate());
         Interlocked.Increment(ref gate.Users);
@@ -136,7 +134,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
             await gate.Semaphore.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                return await WriteUnderGateAsync(type, id, write, mode, ifMatch, ct).ConfigureAwait(false);
+                return await WriteUnderGateAsync(type, id, write, mode, ifMatch, audit, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -158,7 +156,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Type, string Id), Gate> _gates = new();
 
-    private async Task<(StoredResource Resource, bool Created)?> WriteUnderGateAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, CancellationToken ct)
+    private async Task<(StoredResource Resource, bool Created)?> WriteUnderGateAsync(string type, string id, ResourceWrite? write, WriteMode mode, int? ifMatch, WriteAudit? audit, CancellationToken ct)
     {
         var bucket = CosmosKeys.Bucket(type, id);
         var keys = write?.UniqueKeys.Distinct(StringComparer.Ordinal).ToArray() ?? [];
@@ -178,7 +176,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
                 await EnsureKeyFreeAsync(type, key, id, ct).ConfigureAwait(false);
 
             var version = (pointer?.V ?? 0) + 1;
-            var outcome = await TryWriteVersionAsync(type, id, bucket, version, write, keys, pointer, pointerETag, ct).ConfigureAwait(false);
+            var outcome = await TryWriteVersionAsync(type, id, bucket, version, write, audit, keys, pointer, pointerETag, ct).ConfigureAwait(false);
             if (outcome is { } committed)
                 return (committed.ToStored(), pointer is null || pointer.Del);
             // lost the race for this version: another writer is writing or has written it
@@ -193,7 +191,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
     /// <summary>One attempt at writing <paramref name="version"/>: null when another writer holds that version
     /// or moved the pointer first (everything written here is removed again before the intent ends).</summary>
     private async Task<ResourceDoc?> TryWriteVersionAsync(string type, string id, string bucket, int version, ResourceWrite? write,
-        string[] keys, ResourceDoc? pointer, string? pointerETag, CancellationToken ct)
+        WriteAudit? audit, string[] keys, ResourceDoc? pointer, string? pointerETag, CancellationToken ct)
     {
         // a version another writer is writing (or wrote and then lost): wait for it rather than burning a sequence number
         var (slot, _) = await CosmosDocumentIo.ReadAsync<ResourceDoc>(_resources, CosmosKeys.VersionId(id, version), bucket, ct).ConfigureAwait(false);
@@ -215,6 +213,8 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
         var claimed = new List<string>();
         try
         {
+            if (audit is not null)
+                doc = doc with { Ae = PendingAuditDoc.From(audit(doc.ToStored(), pointer?.ToStored())) };
             if (!await CosmosDocumentIo.TryCreateAsync(_resources, doc, bucket, ct).ConfigureAwait(false))
             {
                 await EndAsync(seq).ConfigureAwait(false);
@@ -234,7 +234,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
             // self-fencing: past half the lease the sweep may soon treat this write as dead
             if (started.Elapsed > _sequence.Lease / 2)
                 throw new TimeoutException("The write took too long to commit; it was abandoned.");
-            var current = doc with { Id = CosmosKeys.PointerId(id), Kind = "ptr" };
+            var current = doc with { Id = CosmosKeys.PointerId(id), Kind = "ptr", Ae = null };
             var committed = pointer is null
                 ? await CosmosDocumentIo.TryCreateAsync(_resources, current, bucket, ct).ConfigureAwait(false)
                 : await CosmosDocumentIo.TryReplaceAsync(_resources, current, current.Id, bucket, pointerETag!, ct).ConfigureAwait(false);
@@ -243,11 +243,6 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
                 await AbortAsync(doc, claimed, ct).ConfigureAwait(false);
                 return null;
             }
-            await Step("committed").ConfigureAwait(false);
-            foreach (var dropped in (pointer?.Keys ?? []).Except(keys, StringComparer.Ordinal))
-                await ReleaseKeyAsync(type, dropped, id, null, CancellationToken.None).ConfigureAwait(false);
-            await EndAsync(seq).ConfigureAwait(false);
-            return doc;
         }
         catch (SimulatedCrashException)
         {
@@ -261,6 +256,26 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
                 await EndAsync(seq).ConfigureAwait(false);
             throw;
         }
+
+        // Committed. The intent stays until the AuditEvent is on a chain: if this process dies or the audit
+        // cannot be written now, the recovery sweep writes it (ResolveAsync), and no snapshot reader sees the
+        // version before then.
+        await Step("committed").ConfigureAwait(false);
+        if (doc.Ae is { } pendingAudit)
+        {
+            try
+            {
+                await AuditLog.AppendAsync([pendingAudit.ToRecord()], CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not SimulatedCrashException)
+            {
+                throw new ServiceUnavailableException("The write was committed but its audit record could not be written yet; the recovery sweep will write it.", ex);
+            }
+        }
+        foreach (var dropped in (pointer?.Keys ?? []).Except(keys, StringComparer.Ordinal))
+            await ReleaseKeyAsync(type, dropped, id, null, CancellationToken.None).ConfigureAwait(false);
+        await EndAsync(seq).ConfigureAwait(false);
+        return doc with { Ae = null };
     }
 
     private Task EndAsync(long seq) => _sequence.EndAsync(seq, CancellationToken.None);
@@ -384,6 +399,12 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
             {
                 _logger?.LogWarning("Removing uncommitted {Type}/{Id} version {Version} (sequence {Seq}) left by a dead writer", intent.Type, intent.Rid, intent.V, intent.Seq);
                 await RemoveUncommittedAsync(version, version.Keys, ct).ConfigureAwait(false);
+            }
+            else if (version.Ae is { } audit)
+            {
+                // committed: its AuditEvent must exist (idempotent when the writer got that far)
+                _logger?.LogWarning("Writing the audit record of {Type} version {Version} (sequence {Seq}) left by a dead writer", intent.Type, intent.V, intent.Seq);
+                await AuditLog.AppendAsync([audit.ToRecord()], ct).ConfigureAwait(false);
             }
         }
         await _sequence.EndAsync(intent.Seq, ct).ConfigureAwait(false);
@@ -609,7 +630,10 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsContainers)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        AuditLog.Dispose();
+        if (_ownsContainers)
             _containers.Dispose();
     }
 }

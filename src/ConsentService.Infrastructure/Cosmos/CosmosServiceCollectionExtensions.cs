@@ -8,16 +8,17 @@ namespace ConsentService.Infrastructure.Cosmos;
 
 public static class CosmosServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="CosmosResourceStore"/> (opened on first use: database and containers
-    /// created when missing, dead writers' intents resolved) as <see cref="IResourceStore"/> and
-    /// <see cref="CosmosAuditLog"/> as <see cref="IAuditLog"/>. Options come from <see cref="IOptions{CosmosOptions}"/>.</summary>
+    /// <summary>Registers the Cosmos DB store behind <see cref="IResourceStore"/> and <see cref="IAuditLog"/> through
+    /// one <see cref="CosmosStoreConnection"/> (opened on first use: database and containers created when missing,
+    /// dead writers' intents resolved; an unreachable store answers 503). Options come from
+    /// <see cref="IOptions{CosmosOptions}"/>.</summary>
     public static IServiceCollection AddCosmosStore(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => CosmosResourceStore.OpenAsync(
+        services.TryAddSingleton(sp => new CosmosStoreConnection(
             sp.GetRequiredService<IOptions<CosmosOptions>>().Value,
-            sp.GetService<ILogger<CosmosResourceStore>>()).GetAwaiter().GetResult());
-        services.TryAddSingleton<IResourceStore>(sp => sp.GetRequiredService<CosmosResourceStore>());
-        services.TryAddSingleton<IAuditLog>(sp => new CosmosAuditLog(sp.GetRequiredService<CosmosResourceStore>().Containers));
+            sp.GetService<ILogger<CosmosResourceStore>>()));
+        services.TryAddSingleton<IResourceStore>(sp => new CosmosResourceStoreAccess(sp.GetRequiredService<CosmosStoreConnection>()));
+        services.TryAddSingleton<IAuditLog>(sp => new CosmosAuditLogAccess(sp.GetRequiredService<CosmosStoreConnection>()));
         return services;
     }
 }

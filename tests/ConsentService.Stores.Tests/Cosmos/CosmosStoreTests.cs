@@ -177,7 +177,7 @@ public sealed class CosmosStoreTests(CosmosServerFixture server) : IDisposable
     public async Task Audit_records_are_appended_durably_read_by_id_and_retries_are_idempotent()
     {
         await using var store = await _databases.OpenStoreAsync();
-        var log = new CosmosAuditLog(store.Containers);
+        var log = store.AuditLog;
         var at = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(12340);
         var records = Enumerable.Range(0, 25).Select(i => new AuditRecord("ae-" + i, at.AddSeconds(i), $$"""{"resourceType":"AuditEvent","id":"ae-{{i}}"}""")).ToList();
 
@@ -250,7 +250,7 @@ public sealed class CosmosStorageOptionsTests
         }).Build();
         var services = new ServiceCollection().AddStorage(configuration);
 
-        Assert.Contains(services, d => d.ServiceType == typeof(CosmosResourceStore));
+        Assert.Contains(services, d => d.ServiceType == typeof(CosmosStoreConnection));
         Assert.DoesNotContain(services, d => d.ServiceType == typeof(SqliteResourceStore) || d.ServiceType == typeof(SqliteOptions)
             || d.ServiceType.IsGenericType && d.ServiceType.GenericTypeArguments.Contains(typeof(SqliteOptions)));
     }
