@@ -34,7 +34,14 @@ public sealed class CosmosAuditTests(CosmosServerFixture server) : IDisposable
         Write(id, [ReferenceEntry("patient", "Patient/" + patient)], status: status) with { Audit = AuditOf(patient) };
 
     private static async Task<AuditVerification> VerifyAsync(IAuditLog log) =>
-        await new VerifyAuditTrailHandler(log).Handle(new VerifyAuditTrailQuery(), None);
+        await new VerifyAuditTrailHandler(log, new AuditorCaller()).Handle(new VerifyAuditTrailQuery(), None);
+
+    /// <summary>Verification reads the whole trail: an auditor's system scope.</summary>
+    private sealed class AuditorCaller : IRequestCallerAccessor
+    {
+        public Application.Security.RequestCaller Caller { get; } =
+            new("auditor", null, null, new HashSet<string>(StringComparer.Ordinal) { "system/AuditEvent.rs" }, IsAuthenticated: true);
+    }
 
     private static SearchQuery ByPatient(string patient, int count = 100, long? snapshot = null, int offset = 0) =>
         new("AuditEvent", [Reference("patient", "Patient/" + patient)], [], count, offset, snapshot);
