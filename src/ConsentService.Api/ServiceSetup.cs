@@ -41,7 +41,9 @@ public static class ServiceSetup
         builder.AddConsentSecurity();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
+            .AddCheck<AuditHealthCheck>("audit", tags: ["ready"]);
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(OpenApiSetup.Configure);
         return builder;

@@ -34,8 +34,22 @@ public sealed class AuditFailureTests : IClassFixture<AuditFailureTests.BrokenAu
 
         public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) => throw new IOException("disk full");
 
+        public Task<bool> IsWritableAsync(CancellationToken ct) => throw new IOException("disk full");
+
         public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct) =>
             throw new IOException("disk full");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Readiness_reports_the_audit_writer()
+    {
+        using var http = _factory.CreateClient();
+        var ready = await http.GetAsync("/healthz/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Unhealthy", body.GetProperty("checks").GetProperty("audit").GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
     }
 
     [Fact]

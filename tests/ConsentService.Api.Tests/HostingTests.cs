@@ -17,6 +17,7 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("audit").GetProperty("status").GetString());
     }
 
     [Fact]

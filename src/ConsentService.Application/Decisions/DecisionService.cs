@@ -171,7 +171,6 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         }
         using var span = ConsentTelemetry.Activities.StartActivity("audit.append");
         span?.SetTag("audit.records", records.Length);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await audit.AppendAsync(records, ct).ConfigureAwait(false);
@@ -181,8 +180,6 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
             ConsentTelemetry.StoreErrors.Add(1);
             throw new ServiceUnavailableException("The audit trail could not be written, so no decision is given.", e);
         }
-        ConsentTelemetry.AuditCommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        ConsentTelemetry.AuditDecisionsPerCommit.Record(records.Length);
     }
 
     private static string PatientKey(Domain.Studies.StudyFacts facts) =>

@@ -19,8 +19,8 @@ public static class ConsentTelemetry
 
     public static readonly Counter<long> Decisions = Meter.CreateCounter<long>("consent.decisions", description: "Decisions made, by verdict and basis.");
     public static readonly Histogram<double> DecisionDuration = Meter.CreateHistogram<double>("consent.decision.duration", "s", "Time to decide a request (single, batch or cohort chunk), audit included.");
-    public static readonly Histogram<double> AuditCommitDuration = Meter.CreateHistogram<double>("consent.audit.commit.duration", "s", "Time from handing audit records to the store until they are durable.");
-    public static readonly Histogram<long> AuditDecisionsPerCommit = Meter.CreateHistogram<long>("consent.audit.decisions_per_commit", description: "Audit records written per commit call.");
+    public static readonly Histogram<double> AuditCommitDuration = Meter.CreateHistogram<double>("consent.audit.commit.duration", "s", "Time of one group commit (COMMIT with its fsync) that carried audit records.");
+    public static readonly Histogram<long> AuditDecisionsPerCommit = Meter.CreateHistogram<long>("consent.audit.decisions_per_commit", description: "Audit records (decisions and writes) made durable by one group commit.");
     public static readonly Counter<long> CacheRequests = Meter.CreateCounter<long>("consent.cache.requests", description: "Lookups of compiled consents and study facts.");
     public static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("consent.cache.hits", description: "Lookups served from the compiled-version cache.");
     public static readonly Counter<long> StoreErrors = Meter.CreateCounter<long>("consent.store.errors", description: "Store or audit failures surfaced as 503.");

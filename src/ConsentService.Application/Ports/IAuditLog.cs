@@ -35,6 +35,10 @@ public interface IAuditLog
     /// <see cref="SearchPage.Snapshot"/> makes paging stable while others append.</summary>
     Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct);
 
+    /// <summary>Readiness: true when an append could be committed now (the writer runs and the trail answers).
+    /// Cheap; writes nothing.</summary>
+    Task<bool> IsWritableAsync(CancellationToken ct);
+
     /// <summary>The names of the chains that hold at least one record.</summary>
     Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct);
 

@@ -151,6 +151,8 @@ public sealed class CosmosAuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 : await _audit.ReplaceItemAsync(head, head.Id, new PartitionKey(AuditKeys.Chains), options).ConfigureAwait(false);
             _chain = chain with { Seq = seq, Hash = hash, ETag = response.ETag, First = first, Last = last };
             _knownHeads[chain.Name] = seq;
+            Application.Observability.ConsentTelemetry.AuditCommitDuration.Record(started.Elapsed.TotalSeconds);
+            Application.Observability.ConsentTelemetry.AuditDecisionsPerCommit.Record(docs.Count);
         }
         foreach (var (append, _, error) in claims)
         {
@@ -243,6 +245,13 @@ public sealed class CosmosAuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private async Task<List<ChainHeadDoc>> HeadsAsync(CancellationToken ct) =>
         await CosmosContainers.QueryPartitionAsync<ChainHeadDoc>(_audit, AuditKeys.Chains,
             "SELECT * FROM c WHERE c.pk = @pk AND c.seq > 0", [], ct).ConfigureAwait(false);
+
+    /// <summary>The chains partition answers (the container an append writes its head to).</summary>
+    public async Task<bool> IsWritableAsync(CancellationToken ct)
+    {
+        await HeadsAsync(ct).ConfigureAwait(false);
+        return true;
+    }
 
     public async Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) =>
         [.. (await HeadsAsync(ct).ConfigureAwait(false)).Select(h => h.Id).Order(StringComparer.Ordinal)];

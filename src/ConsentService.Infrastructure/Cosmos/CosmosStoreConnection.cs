@@ -150,6 +150,8 @@ public sealed class CosmosAuditLogAccess(CosmosStoreConnection connection) : IAu
 
     public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) => Run(l => l.ChainsAsync(ct), ct);
 
+    public Task<bool> IsWritableAsync(CancellationToken ct) => Run(l => l.IsWritableAsync(ct), ct);
+
     public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct) =>
         Run(l => l.ReadChainAsync(chain, afterSequence, limit, ct), ct);
 }

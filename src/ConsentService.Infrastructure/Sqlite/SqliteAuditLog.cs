@@ -134,6 +134,11 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
         }));
     }
 
+    /// <summary>An empty unit through the single writer: it answers only when the writer loop runs and can begin
+    /// and commit a write transaction (an empty one: no fsync).</summary>
+    public async Task<bool> IsWritableAsync(CancellationToken ct) =>
+        await store.Writer.ExecuteAsync(_ => true, ct).ConfigureAwait(false);
+
     public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

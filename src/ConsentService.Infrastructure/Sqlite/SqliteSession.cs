@@ -37,7 +37,10 @@ internal sealed class SqliteSession : IDisposable
         // journal_mode=WAL is a property of the file (set once by the writer); synchronous and foreign_keys
         // are per connection. FULL: the WAL is fsynced at every commit, so an acknowledged write survives
         // power loss.
-        session.Execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;");
+        // Readers are many (one per concurrent request): each keeps a small page cache and shares the file's pages
+        // through mmap; the one writer keeps a large cache for the index b-trees it updates.
+        session.Execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; PRAGMA cache_size="
+            + (readOnly ? "-2048;" : "-65536;"));
         if (readOnly)
             session.Execute("PRAGMA query_only=ON;");
         return session;

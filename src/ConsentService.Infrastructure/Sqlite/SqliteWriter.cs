@@ -113,6 +113,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         Interlocked.Add(ref _transactionTicks, done - started);
         if (batch.Count > _largestCommit)
             Volatile.Write(ref _largestCommit, batch.Count);
+        if (_session.AuditRecordsInTransaction > 0)
+        {
+            Application.Observability.ConsentTelemetry.AuditCommitDuration.Record(Stopwatch.GetElapsedTime(committing, done).TotalSeconds);
+            Application.Observability.ConsentTelemetry.AuditDecisionsPerCommit.Record(_session.AuditRecordsInTransaction);
+        }
         foreach (var unit in batch)
             unit.Publish();
     }

@@ -50,7 +50,10 @@ public class SecureServiceFactory : ConsentServiceFactory
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton<IAccessRefusalSink>(new RecordingSink(Refusals));
+            if (CaptureRefusals)
+            {
+                services.AddSingleton<IAccessRefusalSink>(new RecordingSink(Refusals));
+            }
             var audit = services.Last(d => d.ServiceType == typeof(IAuditLog));
             services.Remove(audit);
             services.AddSingleton<IAuditLog>(provider => new CountingAuditLog(Resolve(provider, audit), _auditCount));
@@ -90,6 +93,10 @@ public class SecureServiceFactory : ConsentServiceFactory
         return page.Total;
     }
 
+    /// <summary>True: refusals go to <see cref="Refusals"/> (and not to the audit trail); false: the service's own
+    /// sink records them in the audit trail.</summary>
+    protected virtual bool CaptureRefusals => true;
+
     private sealed class RecordingSink(ConcurrentQueue<AccessRefusal> refusals) : IAccessRefusalSink
     {
         public ValueTask RecordAsync(AccessRefusal refusal, CancellationToken ct)
@@ -121,6 +128,8 @@ public class SecureServiceFactory : ConsentServiceFactory
         public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct) => inner.SearchAsync(query, ct);
 
         public Task<IReadOnlyList<string>> ChainsAsync(CancellationToken ct) => inner.ChainsAsync(ct);
+
+        public Task<bool> IsWritableAsync(CancellationToken ct) => inner.IsWritableAsync(ct);
 
         public Task<IReadOnlyList<ChainedAuditRecord>> ReadChainAsync(string chain, long afterSequence, int limit, CancellationToken ct) =>
             inner.ReadChainAsync(chain, afterSequence, limit, ct);
