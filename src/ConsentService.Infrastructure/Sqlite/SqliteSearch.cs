@@ -23,8 +23,19 @@ internal sealed class SqliteSearch
         _where.Append(tables.VisibleAt);
         _parameters.Add(("$type", query.ResourceType));
         _parameters.Add(("$snap", snapshot));
+        // Index clauses that must all hold are intersected into ONE "r.seq IN (...)": with several separate
+        // "r.seq IN (...)" on the rowid, SQLite 3.53 walks the lists nested (seq=? AND rowid=?), which made a
+        // four-clause cohort over 45,000 studies take minutes instead of a tenth of a second.
+        var required = new List<string>();
         foreach (var clause in query.Clauses)
-            _where.Append(" AND ").Append(Clause(clause));
+        {
+            if (!clause.Negate && clause.Parameter is not ("_id" or "_lastUpdated"))
+                required.Add(IndexSubquery(clause)!);
+            else
+                _where.Append(" AND ").Append(Clause(clause));
+        }
+        if (required.Count > 0)
+            _where.Append(" AND r.seq IN (").Append(string.Join(" INTERSECT ", required)).Append(')');
         OrderBy = Order(query.Sort);
     }
 
@@ -90,6 +101,14 @@ internal sealed class SqliteSearch
             case "_lastUpdated":
                 return $"{not}({AnyOf(clause, v => DateCondition(v, _tables.LastUpdated, _tables.LastUpdated))})";
         }
+        return $"r.seq {not}IN ({IndexSubquery(clause)})";
+    }
+
+    /// <summary>The index rows' sequences matching one clause (null for clauses on the row itself).</summary>
+    private string? IndexSubquery(SearchClause clause)
+    {
+        if (clause.Parameter is "_id" or "_lastUpdated")
+            return null;
         var (table, condition) = clause.Type switch
         {
             SearchParamType.Token => (_tables.Token, (Func<SearchValue, string>)TokenCondition),
@@ -99,7 +118,7 @@ internal sealed class SqliteSearch
             _ => throw new ArgumentOutOfRangeException(nameof(clause), clause.Type, "Unknown search parameter type."),
         };
         var typeFilter = _tables.Typed ? "x.type = $type AND " : "";
-        return $"r.seq {not}IN (SELECT x.seq FROM {table} x WHERE {typeFilter}x.param = {P(clause.Parameter)} AND ({AnyOf(clause, condition)}))";
+        return $"SELECT x.seq FROM {table} x WHERE {typeFilter}x.param = {P(clause.Parameter)} AND ({AnyOf(clause, condition)})";
     }
 
     private static string AnyOf(SearchClause clause, Func<SearchValue, string> condition) =>
