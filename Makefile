@@ -20,6 +20,9 @@ build:
 	$(DOTNET) build ConsentService.sln -c Release -nologo -v q -warnaserror
 
 test: build
+	@# The Cosmos DB test server (npm, pinned): installed once here, before the test assemblies that use it start in parallel.
+	@if [ ! -f tests/cosmos-server/node_modules/.package-lock.json ] || [ tests/cosmos-server/package-lock.json -nt tests/cosmos-server/node_modules/.package-lock.json ]; then \
+		cd tests/cosmos-server && npm ci --no-audit --no-fund --loglevel=error; fi
 	$(DOTNET) test ConsentService.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
 	@# The TypeScript client: npm ci only when node_modules is missing or older than the lockfile; then generate
 	@# from the committed openapi/consent-service.json and type-check tests/ts-client/usage.ts against it.

@@ -21,13 +21,36 @@ public sealed class CosmosServerFixture : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>`npm ci` when the server package is missing, by one process at a time: several test assemblies start
+    /// this fixture in parallel, and two concurrent `npm ci` in one folder corrupt each other's node_modules.</summary>
+    private static async Task InstallOnceAsync(string folder)
+    {
+        var installed = Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js");
+        if (File.Exists(installed))
+            return;
+        var deadline = DateTime.UtcNow.AddMinutes(6);
+        while (true)
+        {
+            try
+            {
+                using var gate = new FileStream(Path.Combine(folder, ".npm-install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                if (!File.Exists(installed))
+                    await RunToEndAsync("npm", "ci --no-audit --no-fund --loglevel=error", folder, TimeSpan.FromMinutes(5));
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250); // another process holds the gate and is installing
+            }
+        }
+    }
+
     public string ConnectionString => $"AccountEndpoint=https://127.0.0.1:{Port}/;AccountKey={AccountKey};";
 
     public async Task InitializeAsync()
     {
         var folder = Path.Combine(RepositoryRoot(), "tests", "cosmos-server");
-        if (!File.Exists(Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js")))
-            await RunToEndAsync("npm", "ci --no-audit --no-fund --loglevel=error", folder, TimeSpan.FromMinutes(5));
+        await InstallOnceAsync(folder);
 
         Port = FreeLoopbackPort();
         var start = new ProcessStartInfo("node", $"server.js 127.0.0.1 {Port}")
