@@ -60,7 +60,7 @@ public static class BundleEndpoints
             {
                 var (status, code) = ApiExceptionHandler.Classify(error);
                 component.Response.Status = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                component.Response.Outcome = Outcomes.From(code, error is UnprocessableContentException u ? u.Issues : [new ContentIssue("", error.Message)]);
+                component.Response.Outcome = Outcomes.From(code, ApiExceptionHandler.IssuesOf(error, status));
             }
             else if (entry.Resource is { } stored)
             {

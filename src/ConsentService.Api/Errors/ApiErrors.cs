@@ -31,21 +31,24 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             logger.LogError("Unhandled {ExceptionType} on {Method} {Endpoint}", exception.GetType().Name, context.Request.Method,
                 context.GetEndpoint()?.DisplayName ?? "unknown endpoint");
         }
-        var issues = exception switch
-        {
-            UnprocessableContentException { Issues.Count: > 0 } u => u.Issues,
-            InvalidRequestException { Issues.Count: > 0 } i => i.Issues,
-            _ => [new ContentIssue("", status == 500 ? "An internal error occurred." : exception.Message)],
-        };
-        if (exception is ServiceUnavailableException)
+        if (exception is ServiceUnavailableException unavailable)
         {
             // The dependency's own message may name data; log its type only.
             logger.LogError("Dependency unavailable ({DependencyError}) on {Endpoint}",
-                (exception as ServiceUnavailableException)?.Dependency?.GetType().Name ?? "unknown", context.GetEndpoint()?.DisplayName ?? "unknown endpoint");
+                unavailable.Dependency?.GetType().Name ?? "unknown", context.GetEndpoint()?.DisplayName ?? "unknown endpoint");
         }
-        await WriteAsync(context, status, code, issues).ConfigureAwait(false);
+        await WriteAsync(context, status, code, IssuesOf(exception, status)).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>The issues an answer names: the content issues a failure carries, else its message (never the text of
+    /// an unexpected exception).</summary>
+    public static IReadOnlyList<ContentIssue> IssuesOf(Exception exception, int status) => exception switch
+    {
+        UnprocessableContentException { Issues.Count: > 0 } u => u.Issues,
+        InvalidRequestException { Issues.Count: > 0 } i => i.Issues,
+        _ => [new ContentIssue("", status == StatusCodes.Status500InternalServerError ? "An internal error occurred." : exception.Message)],
+    };
 
     public static (int Status, OperationOutcome.IssueType Code) Classify(Exception exception) => exception switch
     {
@@ -120,14 +123,4 @@ public static class Outcomes
         }
         return outcome;
     }
-
-    public static OperationOutcome Information(string message) => new()
-    {
-        Issue = [new OperationOutcome.IssueComponent
-        {
-            Severity = OperationOutcome.IssueSeverity.Information,
-            Code = OperationOutcome.IssueType.Informational,
-            Diagnostics = message,
-        }],
-    };
 }

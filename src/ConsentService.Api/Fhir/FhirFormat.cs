@@ -48,6 +48,4 @@ public static class FhirFormats
     /// <summary>The format of a request body; null for a media type this server does not read (415).</summary>
     public static FhirFormat? ForRequestBody(HttpRequest request) =>
         string.IsNullOrEmpty(request.ContentType) ? FhirFormat.Json : FromMediaType(request.ContentType);
-
-    internal static MediaTypeHeaderValue Parse(string value) => MediaTypeHeaderValue.Parse(value);
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Xml;
 using ConsentService.Application;
@@ -133,6 +132,4 @@ public static class FhirSerialization
     /// <summary>The wire form of a stored version: its stored JSON as is, or converted to XML.</summary>
     public static string FromStored(string json, FhirFormat format) =>
         format == FhirFormat.Json ? json : FhirXmlSerializer.Default.SerializeToString(ParseStored(json));
-
-    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }
