@@ -15,6 +15,10 @@ public class ConsentServiceFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(Environment);
         builder.UseSetting("Storage:Sqlite:Path", DatabasePath);
+        // Functional tests drive one client hard (concurrent writers, exports); the per-client rate limit has its own
+        // tests (Security/RateLimitTests), which set their limits over these.
+        builder.UseSetting("RateLimiting:PermitsPerSecond", "1000000");
+        builder.UseSetting("RateLimiting:Burst", "1000000");
     }
 
     /// <summary>Firely's FhirClient talking to the in-process server, as an EHR integration would.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
@@ -41,10 +43,23 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
     [InlineData("Postgres", null, null, "not a known store")]
     [InlineData("Cosmos", null, "consents", "Storage:Cosmos:ConnectionString")]
     [InlineData("Cosmos", "AccountEndpoint=https://127.0.0.1:1/;AccountKey=a;", null, "Storage:Cosmos:Database")]
-    public void Unusable_storage_configuration_stops_the_service_with_a_clear_message(string provider, string? connection, string? database, string message)
+    public async System.Threading.Tasks.Task Unusable_storage_configuration_stops_the_service_with_a_clear_message(string provider, string? connection, string? database, string message)
     {
-        using var bad = new ConfiguredFactory(provider, connection, database);
-        var error = Assert.ThrowsAny<Exception>(() => bad.CreateClient());
+        // The service composed as Program composes it and started directly: through WebApplicationFactory a failed
+        // start sometimes surfaced as an ObjectDisposedException of the factory's own host instead of the refusal.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = provider,
+            ["Storage:Sqlite:Path"] = factory.DatabasePath,
+            ["Storage:Cosmos:ConnectionString"] = connection ?? "",
+            ["Storage:Cosmos:Database"] = database ?? "",
+        });
+        builder.AddConsentService();
+        await using var app = builder.Build();
+        app.UseConsentService();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
         var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
         Assert.True(validation is not null, error.ToString());
         Assert.Contains(message, validation!.Message);
@@ -53,15 +68,4 @@ public sealed class HostingTests(ConsentServiceFactory factory) : IClassFixture<
 
     private static IEnumerable<Exception> Flatten(Exception e) =>
         new[] { e }.Concat(e is AggregateException a ? a.InnerExceptions.SelectMany(Flatten) : e.InnerException is { } i ? Flatten(i) : []);
-
-    private sealed class ConfiguredFactory(string provider, string? connection, string? database) : ConsentServiceFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Storage:Provider", provider);
-            builder.UseSetting("Storage:Cosmos:ConnectionString", connection ?? "");
-            builder.UseSetting("Storage:Cosmos:Database", database ?? "");
-        }
-    }
 }
