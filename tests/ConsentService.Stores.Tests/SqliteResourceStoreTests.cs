@@ -61,6 +61,37 @@ public sealed class SqliteStoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_store_on_the_same_file_is_refused_while_the_first_is_open()
+    {
+        var first = Open();
+        var refused = Assert.Throws<InvalidOperationException>(() => Open());
+        Assert.Contains("held by another", refused.Message, StringComparison.Ordinal);
+        await first.DisposeAsync();
+        await using var second = Open(); // released with the first
+        Assert.True(await second.PingAsync(None));
+    }
+
+    [Fact]
+    public async Task Every_committed_write_stamps_its_keys_before_it_returns()
+    {
+        await using var store = Open();
+        var before = store.Changes.Now();
+        await store.CreateAsync(Write("c1", [ReferenceEntry("patient", "Patient/p1")]), None);
+        Assert.False(store.Changes.IsCurrent(before, "Consent/c1"));
+        Assert.False(store.Changes.IsCurrent(before, WriteStamps.PatientReferenceKey("Patient/p1")));
+        Assert.True(store.Changes.IsCurrent(before, WriteStamps.PatientReferenceKey("Patient/p2")));
+
+        var afterCreate = store.Changes.Now();
+        await store.DeleteAsync(Consent, "c1", null, None);
+        Assert.False(store.Changes.IsCurrent(afterCreate, "Consent/c1"));
+
+        var afterDelete = store.Changes.Now();
+        await store.TransactAsync([new CreateOperation(Write("s1", type: Study))], None);
+        Assert.False(store.Changes.IsCurrent(afterDelete, "ImagingStudy/s1"));
+        Assert.True(store.Changes.IsCurrent(afterDelete, "Consent/c1"));
+    }
+
+    [Fact]
     public async Task Wal_and_synchronous_full_and_foreign_keys_are_in_effect_on_writer_and_readers()
     {
         await using var store = Open();

@@ -68,7 +68,7 @@ public sealed class ReportDisclosureHandler(AuditTrail trail, DecisionFacts fact
         {
             throw new UnprocessableContentException([new ContentIssue("AuditEvent.entity", "The patient entity does not match the subject of the ImagingStudy.")]);
         }
-        studyEntity.What!.Reference ??= $"ImagingStudy/{loaded.Stored.Id}";
+        studyEntity.What!.Reference ??= $"ImagingStudy/{loaded.Id}";
         if (named.Count == 0 && patient is not null)
         {
             audit.Entity.Add(PatientEntity(patient));

@@ -10,22 +10,31 @@ using SearchParamType = ConsentService.Application.Ports.SearchParamType;
 
 namespace ConsentService.Application.Decisions;
 
-/// <summary>A registered study as the engine sees it, with the stored version it was read from.</summary>
-public sealed record LoadedStudy(StoredResource Stored, StudyFacts Facts);
+/// <summary>A registered study as the engine sees it: the stored version its facts were read from, and the facts.</summary>
+public sealed record LoadedStudy(string Id, int VersionId, StudyFacts Facts);
 
 /// <summary>
 /// Loads what a decision rests on through the store: the study version current at the decision's snapshot and
 /// the patient's Consent versions current then, compiled. Compiled consents and extracted study facts are cached
-/// by (id, version): a version never changes, so the cache can never be stale; which version is current is asked
-/// of the store on every decision, so a write that has returned is seen by the next decision.
+/// by (id, version): a version never changes, so that cache can never be stale.
+/// Current decisions (no "as of") also keep, per study reference and per patient, what was current, while the
+/// store's <see cref="WriteStamps"/> show no write to anything it rests on (the study; the patient's keys and each
+/// of its Consents): a write stamps its keys before it returns, so a decision after it never uses the older copy.
+/// A store without stamps (several replicas) is asked which versions are current on every decision.
 /// </summary>
 public sealed class DecisionFacts(IResourceStore store)
 {
     private const int CacheLimit = 200_000;
+    private const int CurrentLimit = 100_000;
     private static readonly FhirJsonDeserializer Stored = FhirJsonDeserializer.RECOVERABLE;
     private readonly ConcurrentDictionary<(string Id, int Version), CompiledConsent> _consents = new();
     private readonly ConcurrentDictionary<(string Id, int Version), StudyFacts> _studies = new();
+    private readonly ConcurrentDictionary<string, CurrentStudy> _currentStudies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CurrentConsents> _currentConsents = new(StringComparer.Ordinal);
 
+    private sealed record CurrentStudy(long Stamp, LoadedStudy Study, string Key);
+
+    private sealed record CurrentConsents(long Stamp, IReadOnlyList<CompiledConsent> Consents, string[] Keys);
     /// <summary>The store sequence a decision reads at: now (null) or the last commit at or before <paramref name="at"/>.</summary>
     public async Task<long?> SnapshotAsync(DateTimeOffset? at, CancellationToken ct) =>
         at is { } instant ? await store.SequenceAtAsync(instant, ct).ConfigureAwait(false) : null;
@@ -39,14 +48,37 @@ public sealed class DecisionFacts(IResourceStore store)
     {
         await foreach (var stored in store.StreamAsync(query, ct).ConfigureAwait(false))
         {
-            yield return new LoadedStudy(stored, Extract(stored));
+            yield return new LoadedStudy(stored.Id, stored.VersionId, Extract(stored));
         }
     }
 
     private static StudyFacts Extract(StoredResource stored) =>
         StudyFactsExtractor.Extract((ImagingStudy)Stored.DeserializeResource(stored.Json), stored.Id);
 
+    /// <summary>The study a reference names, current at the snapshot (now when null); null when none is registered.</summary>
     public async Task<LoadedStudy?> StudyAsync(StudyReference reference, long? snapshot, CancellationToken ct)
+    {
+        if (snapshot is not null || store.Changes is not { } changes)
+        {
+            return await LoadStudyAsync(reference, snapshot, ct).ConfigureAwait(false);
+        }
+        var key = reference.ImagingStudyId is { } id ? "id:" + id : "uid:" + reference.Uid;
+        if (_currentStudies.TryGetValue(key, out var cached) && changes.IsCurrent(cached.Stamp, cached.Key))
+        {
+            ConsentTelemetry.RecordCache(hit: true);
+            return cached.Study;
+        }
+        var stamp = changes.Now();
+        var loaded = await LoadStudyAsync(reference, snapshot: null, ct).ConfigureAwait(false);
+        if (loaded is not null) // an unknown study is not remembered: registering it needs no stamp to be seen
+        {
+            Bound(_currentStudies);
+            _currentStudies[key] = new CurrentStudy(stamp, loaded, WriteStamps.ResourceKey("ImagingStudy", loaded.Id));
+        }
+        return loaded;
+    }
+
+    private async Task<LoadedStudy?> LoadStudyAsync(StudyReference reference, long? snapshot, CancellationToken ct)
     {
         StoredResource? stored;
         if (reference.ImagingStudyId is { } id)
@@ -75,12 +107,68 @@ public sealed class DecisionFacts(IResourceStore store)
         ConsentTelemetry.RecordCache(hit);
         facts ??= _studies.GetOrAdd((stored.Id, stored.VersionId), static (_, s) => Extract(s), stored);
         Trim(_studies);
-        return new LoadedStudy(stored, facts);
+        return new LoadedStudy(stored.Id, stored.VersionId, facts);
     }
 
     /// <summary>The Consents naming the study's patient (by literal reference or by a shared identifier) that were
     /// current at the snapshot, compiled. The engine filters them further (status, scope, periods).</summary>
     public async Task<IReadOnlyList<CompiledConsent>> ConsentsAsync(StudyFacts study, long? snapshot, CancellationToken ct)
+    {
+        if (snapshot is not null || store.Changes is not { } changes)
+        {
+            return await LoadConsentsAsync(study, snapshot, ct).ConfigureAwait(false);
+        }
+        var key = PatientKey(study);
+        if (_currentConsents.TryGetValue(key, out var cached) && AllCurrent(changes, cached))
+        {
+            ConsentTelemetry.RecordCache(hit: true);
+            return cached.Consents;
+        }
+        var stamp = changes.Now();
+        var consents = await LoadConsentsAsync(study, snapshot: null, ct).ConfigureAwait(false);
+        var keys = new List<string>(consents.Count + study.PatientIdentifierKeys.Length + 1);
+        if (study.PatientReference is { } patient)
+        {
+            keys.Add(WriteStamps.PatientReferenceKey(patient));
+        }
+        foreach (var identifier in study.PatientIdentifierKeys)
+        {
+            keys.Add(WriteStamps.PatientIdentifierKey(identifier[(identifier.IndexOf('|', StringComparison.Ordinal) + 1)..]));
+        }
+        foreach (var consent in consents)
+        {
+            keys.Add(WriteStamps.ResourceKey("Consent", consent.Id));
+        }
+        Bound(_currentConsents);
+        _currentConsents[key] = new CurrentConsents(stamp, consents, [.. keys]);
+        return consents;
+    }
+
+    /// <summary>The patient as a study names it: the key under which a request's or the cache's consents are kept.</summary>
+    public static string PatientKey(StudyFacts facts) =>
+        facts.PatientReference + "#" + string.Join(",", facts.PatientIdentifierKeys);
+
+    private static bool AllCurrent(WriteStamps changes, CurrentConsents cached)
+    {
+        foreach (var key in cached.Keys)
+        {
+            if (!changes.IsCurrent(cached.Stamp, key))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void Bound<TValue>(ConcurrentDictionary<string, TValue> cache)
+    {
+        if (cache.Count >= CurrentLimit)
+        {
+            cache.Clear();
+        }
+    }
+
+    private async Task<IReadOnlyList<CompiledConsent>> LoadConsentsAsync(StudyFacts study, long? snapshot, CancellationToken ct)
     {
         var found = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
         if (study.PatientReference is { } patient)

@@ -137,7 +137,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         Dictionary<string, IReadOnlyList<CompiledConsent>> consentsByPatient, long? snapshot, string actor, PurposeCoding purpose,
         string action, DateTimeOffset instant, PolicyRef policy, CancellationToken ct)
     {
-        var patientKey = PatientKey(loaded.Facts);
+        var patientKey = DecisionFacts.PatientKey(loaded.Facts);
         if (!consentsByPatient.TryGetValue(patientKey, out var consents))
         {
             consents = await facts.ConsentsAsync(loaded.Facts, snapshot, ct).ConfigureAwait(false);
@@ -182,16 +182,13 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         }
     }
 
-    private static string PatientKey(Domain.Studies.StudyFacts facts) =>
-        facts.PatientReference + "#" + string.Join(",", facts.PatientIdentifierKeys);
-
     private static DecisionResult Map(Decision decision, LoadedStudy study, string actor, PurposeCoding purpose, string action,
         DateTimeOffset instant, PolicyRef policy) => new(
             DecisionId: Guid.NewGuid().ToString(),
             Decision: decision.Verdict == Verdict.Permit ? DecisionValues.Permit : DecisionValues.Deny,
             Basis: decision.Basis == DecisionBasis.Consent ? DecisionValues.BasisConsent : DecisionValues.BasisPolicy,
             Study: study.Facts.Uid ?? "",
-            ImagingStudy: $"ImagingStudy/{study.Stored.Id}",
+            ImagingStudy: $"ImagingStudy/{study.Id}",
             Actor: actor,
             Purpose: purpose,
             Action: action,

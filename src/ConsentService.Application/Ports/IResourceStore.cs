@@ -62,6 +62,11 @@ public interface IResourceStore
     /// <summary>The sequence of the last committed version (0 for an empty store).</summary>
     Task<long> CurrentSequenceAsync(CancellationToken ct);
 
+    /// <summary>Stamps of the keys each committed write touched, raised before the write returns, when this store
+    /// sees every write to its data (then in-process caches may serve from memory until a key they rest on is
+    /// stamped); null when it cannot (other processes write too), and readers must ask the store.</summary>
+    WriteStamps? Changes { get; }
+
     /// <summary>Cheap reachability check for readiness probes.</summary>
     Task<bool> PingAsync(CancellationToken ct);
 }

@@ -609,6 +609,9 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
         return 0;
     }
 
+    /// <summary>None: other replicas write to the same containers, so no process sees every write.</summary>
+    public WriteStamps? Changes => null;
+
     public async Task<bool> PingAsync(CancellationToken ct)
     {
         try

@@ -119,6 +119,9 @@ public sealed class CosmosResourceStoreAccess(CosmosStoreConnection connection) 
 
     public Task<long> CurrentSequenceAsync(CancellationToken ct) => Run(s => s.CurrentSequenceAsync(ct), ct);
 
+    /// <summary>None: several replicas write the same containers (<see cref="CosmosResourceStore.Changes"/>).</summary>
+    public WriteStamps? Changes => null;
+
     public async Task<bool> PingAsync(CancellationToken ct)
     {
         try

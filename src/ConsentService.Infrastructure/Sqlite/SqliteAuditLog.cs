@@ -38,7 +38,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
             seq++;
             var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
             Insert(session, seq, record, previous, hash);
-            SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, record.Index);
+            session.AuditIndexPending.Add((seq, record.Index)); // written in a later batch (SqliteAuditIndexer)
             previous = hash;
         }
         session.AuditRecordsInTransaction += records.Count;
@@ -123,15 +123,16 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
         }));
     }
 
-    public Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct)
+    public async Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        return Task.FromResult(store.Read(session =>
+        // Every row committed before this search has its index entries before the index is read.
+        await store.AuditIndexer.FlushAsync(ct).ConfigureAwait(false);
+        return store.Read(session =>
         {
             var now = Convert.ToInt64(session.Command("SELECT COALESCE(MAX(seq), 0) FROM audit_event;").ExecuteScalar(), CultureInfo.InvariantCulture);
             var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
             return SqliteSearch.Run(session, query, snapshot, withTotal: true, tables: SqliteIndexTables.Audit);
-        }));
+        });
     }
 
     /// <summary>An empty unit through the single writer: it answers only when the writer loop runs and can begin

@@ -132,6 +132,15 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_audit_string ON audit_string (param, value, seq);
             """),
+        (5, """
+            -- AuditEvent index entries are written after their rows, in batches (docs/storage.md, "Audit search index"):
+            -- every row up to `upto` has its entries. Rows written before this version were indexed with their row.
+            CREATE TABLE audit_index_state (
+                id   INTEGER PRIMARY KEY CHECK (id = 0),
+                upto INTEGER NOT NULL
+            );
+            INSERT INTO audit_index_state (id, upto) SELECT 0, COALESCE(MAX(seq), 0) FROM audit_event;
+            """),
     ];
 
     public static int LatestVersion => Scripts[^1].Version;

@@ -28,6 +28,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         $"SELECT {SqliteRows.Columns} FROM unique_key u JOIN resource_version r ON r.seq = u.seq WHERE u.type = $t AND u.key = $k;";
     private const string SequenceSql = "SELECT COALESCE(MAX(seq), 0) FROM resource_version;";
 
+    private readonly SqliteFileLock _fileLock;
     private readonly SqliteSession _writeSession;
     private readonly SqliteWriter _writer;
     private readonly SqliteReaderPool _readers;
@@ -51,7 +52,16 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         if (!string.IsNullOrEmpty(folder))
             Directory.CreateDirectory(folder);
 
-        _writeSession = SqliteSession.Open(path, readOnly: false);
+        _fileLock = SqliteFileLock.Acquire(path);
+        try
+        {
+            _writeSession = SqliteSession.Open(path, readOnly: false);
+        }
+        catch
+        {
+            _fileLock.Dispose();
+            throw;
+        }
         try
         {
             var mode = Convert.ToString(_writeSession.Scalar("PRAGMA journal_mode=WAL;"), CultureInfo.InvariantCulture);
@@ -64,15 +74,20 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
             var chained = SqliteAuditLog.ChainLegacyRows(_writeSession);
             if (chained > 0)
                 logger?.LogInformation("Audit trail: {Count} records written before the hash chain were chained", chained);
+            var reindexed = SqliteAuditIndexer.Recover(_writeSession);
+            if (reindexed > 0)
+                logger?.LogInformation("Audit trail: search index entries of {Count} records rebuilt (the service stopped before writing them)", reindexed);
             _lastStampTicks = Convert.ToInt64(_writeSession.Scalar("SELECT COALESCE(MAX(last_updated), 0) FROM resource_version;"), CultureInfo.InvariantCulture);
         }
         catch
         {
             _writeSession.Dispose();
+            _fileLock.Dispose();
             throw;
         }
         Path = path;
-        _writer = new SqliteWriter(_writeSession);
+        _writer = new SqliteWriter(_writeSession, TransactionEnded);
+        AuditIndexer.Start(_writer);
         _readers = new SqliteReaderPool(path);
     }
 
@@ -83,6 +98,21 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     /// other units of its group commit; use the <c>*InTransaction</c> methods inside it to write resources
     /// atomically with other records.</summary>
     internal SqliteWriter Writer => _writer;
+
+    /// <summary>Writes the index entries of audit rows in batches after their commit.</summary>
+    internal SqliteAuditIndexer AuditIndexer { get; } = new();
+
+    /// <summary>On the writer loop after each transaction, before any unit's caller hears of it. Committed: the written
+    /// keys are stamped (a cached copy read before this commit is never served after the write has returned) and the
+    /// audit rows' index entries are handed to the indexer. Failed: whether a failed COMMIT left anything durable is
+    /// unknown, so the keys are stamped anyway (a needless reload at worst). Keys of units rolled back to their
+    /// savepoint are stamped too, for the same reason.</summary>
+    private void TransactionEnded(SqliteSession session, bool committed)
+    {
+        Changes.Stamp(session.Written);
+        if (committed)
+            AuditIndexer.Committed(session.AuditIndexPending);
+    }
 
     /// <summary>Group-commit counters of the write path (commits, units and audit records per commit, latency).</summary>
     public GroupCommitStats CommitStats => _writer.Stats;
@@ -228,6 +258,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     private StoredResource AppendVersion(SqliteSession s, string type, string id, int versionId, long? previousSeq, ResourceWrite? write)
     {
         var lastUpdated = NextTimestamp();
+        s.Written.AddRange(WriteStamps.KeysOf(type, id, write?.Index));
         var json = write is null ? "" : ResourceMetaStamp.Apply(write.Json, versionId, lastUpdated);
 
         var insert = s.Command(
@@ -412,6 +443,12 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         return Task.FromResult(_readers.Read(Sequence));
     }
 
+    /// <summary>This process holds the file alone (see <see cref="SqliteFileLock"/>) and every write goes through its
+    /// one writer, which stamps the written keys after each commit.</summary>
+    public WriteStamps Changes { get; } = new();
+
+    WriteStamps? IResourceStore.Changes => Changes;
+
     public Task<bool> PingAsync(CancellationToken ct)
     {
         try
@@ -438,6 +475,14 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        try
+        {
+            await AuditIndexer.FlushAsync(CancellationToken.None).ConfigureAwait(false); // else rebuilt at the next open
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            _logger?.LogWarning("Audit index entries were not flushed at shutdown; they are rebuilt when the store opens next");
+        }
         await _writer.DisposeAsync().ConfigureAwait(false);
         var stats = _writer.Stats;
         _logger?.LogInformation(
@@ -446,6 +491,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
             stats.MeanTransactionLatency.TotalMilliseconds, stats.LargestCommit);
         _readers.Dispose();
         _writeSession.Dispose();
+        _fileLock.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

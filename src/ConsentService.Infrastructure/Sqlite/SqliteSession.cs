@@ -17,6 +17,14 @@ internal sealed class SqliteSession : IDisposable
     /// <summary>The open transaction commands are enlisted in, or null.</summary>
     public SqliteTransaction? Transaction { get; set; }
 
+    /// <summary>Keys of the versions written in the open write transaction (<see cref="Application.Ports.WriteStamps.KeysOf"/>),
+    /// stamped by the writer once it has committed.</summary>
+    public List<string> Written { get; } = [];
+
+    /// <summary>Index entries of the audit rows appended in the open write transaction, by row sequence, for
+    /// <see cref="SqliteAuditIndexer"/> once committed.</summary>
+    public List<(long Seq, IReadOnlyList<Application.Ports.SearchIndexEntry> Index)> AuditIndexPending { get; } = [];
+
     /// <summary>Audit records appended in the open write transaction (the writer's group-commit statistics).</summary>
     public int AuditRecordsInTransaction { get; set; }
 

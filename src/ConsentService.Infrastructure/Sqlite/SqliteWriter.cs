@@ -22,6 +22,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private const int MaxUnitsPerTransaction = 512;
 
     private readonly SqliteSession _session;
+    private readonly Action<SqliteSession, bool> _ended;
     private readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
     private long _commits;
@@ -32,9 +33,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private long _transactionTicks;
     private int _largestCommit;
 
-    public SqliteWriter(SqliteSession session)
+    /// <param name="ended">Called on the writer loop after each transaction, with whether it committed, before any
+    /// unit's caller hears of the outcome: what the session collected (<see cref="SqliteSession.Written"/>,
+    /// <see cref="SqliteSession.AuditIndexPending"/>) is handed on there.</param>
+    public SqliteWriter(SqliteSession session, Action<SqliteSession, bool> ended)
     {
         _session = session;
+        _ended = ended;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -80,6 +85,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         long committing;
         _session.AuditRecordsInTransaction = 0;
+        _session.Written.Clear();
+        _session.AuditIndexPending.Clear();
         try
         {
             using (var tx = _session.Connection.BeginTransaction(deferred: false)) // BEGIN IMMEDIATE
@@ -100,12 +107,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            _ended(_session, false);
             Interlocked.Increment(ref _failedTransactions);
             foreach (var unit in batch)
                 unit.Fail(ex); // no-op for units that already failed on their own
             return;
         }
         var done = Stopwatch.GetTimestamp();
+        _ended(_session, true);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _units, batch.Count);
         Interlocked.Add(ref _auditRecords, _session.AuditRecordsInTransaction);
@@ -126,6 +135,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _session.Command("SAVEPOINT unit;").ExecuteNonQuery();
         var auditRecords = _session.AuditRecordsInTransaction;
+        var auditIndexPending = _session.AuditIndexPending.Count;
         try
         {
             unit.Run(_session);
@@ -134,6 +144,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception ex)
         {
             _session.AuditRecordsInTransaction = auditRecords;
+            _session.AuditIndexPending.RemoveRange(auditIndexPending, _session.AuditIndexPending.Count - auditIndexPending);
             _session.Command("ROLLBACK TO unit;").ExecuteNonQuery();
             _session.Command("RELEASE unit;").ExecuteNonQuery();
             unit.Fail(ex);
