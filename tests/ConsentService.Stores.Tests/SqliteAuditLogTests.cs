@@ -170,8 +170,8 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         Assert.Equal(2, (await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "crash")], [], 10), None)).Resources.Count);
         await _store.DisposeAsync();
 
-        // What a crash between a commit and its index batch leaves: the rows, no entries, upto below them.
-        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _folder.File("audit.db"), Pooling = false }.ToString()))
+        // What a crash between a commit and its index batch leaves: the rows, no entries in the index file, upto below them.
+        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = SqliteAuditIndexer.PathFor(_folder.File("audit.db")), Pooling = false }.ToString()))
         {
             raw.Open();
             using var cmd = raw.CreateCommand();
@@ -183,6 +183,14 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         _log = new SqliteAuditLog(_store);
         // Rebuilt from the rows' JSON (the search parameter "type" of AuditEvent), before the store accepts work.
         var found = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "crash")], [], 10), None);
+        Assert.Equal(["r1", "r2"], found.Resources.Select(r => r.Id));
+
+        // A lost index file is rebuilt whole.
+        await _store.DisposeAsync();
+        File.Delete(SqliteAuditIndexer.PathFor(_folder.File("audit.db")));
+        _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("audit.db") });
+        _log = new SqliteAuditLog(_store);
+        found = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "crash")], [], 10), None);
         Assert.Equal(["r1", "r2"], found.Resources.Select(r => r.Id));
     }
 

@@ -2,33 +2,84 @@ using System.Globalization;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
 using Hl7.Fhir.Serialization;
+using Microsoft.Data.Sqlite;
 
 namespace ConsentService.Infrastructure.Sqlite;
 
 /// <summary>
-/// Writes the search index entries of audit rows after the rows themselves, many rows at a time. An audit row
-/// (the record, its hash) is committed with the write or decision it records; its index entries (about fifteen,
-/// spread over b-trees with random keys) are kept in memory once that commit is durable and written by one writer
-/// unit per batch, so a page of an index b-tree is written to the WAL once per batch instead of once per group
-/// commit. <c>audit_index_state.upto</c> says which rows have their entries, in the same transaction as the entries.
+/// The search index of the audit trail, in a file of its own (<c>&lt;database&gt;-audit-index</c>) written by a writer
+/// of its own. An audit row (the record and its hash) is committed with the write or decision it records; its index
+/// entries (about fifteen, over b-trees with random keys) wait in memory until that commit is durable and are then
+/// written here in batches, in parallel with the main writer, so recording a decision never waits for its index.
+/// The file holds derived data only: <c>audit_index_state.upto</c> (committed with the entries) says which rows have
+/// their entries, and whatever is missing (after a crash, a lost file, an upgrade) is rebuilt from the rows' JSON
+/// when the store opens (<see cref="Recover"/>).
 /// </summary>
 /// <remarks>
-/// Searches call <see cref="FlushAsync"/> first, so a search sees every audit row committed before it began.
-/// After a crash the entries of rows above <c>upto</c> are rebuilt from the rows' JSON when the store opens
-/// (<see cref="Recover"/>). Memory is bounded: a batch is scheduled once <see cref="BatchRows"/> rows wait, or
-/// <see cref="Delay"/> after the first waiting row.
+/// Searches call <see cref="FlushAsync"/> first, so a search sees every audit row committed before it began. Read
+/// sessions attach the file as <c>aidx</c> (<see cref="SqliteIndexTables.Audit"/>).
 /// </remarks>
-internal sealed class SqliteAuditIndexer
+internal sealed class SqliteAuditIndexer : IAsyncDisposable
 {
+    /// <summary>Rows written per index transaction at most.</summary>
     public const int BatchRows = 8192;
-    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(200);
 
-    private const string UpToSql = "SELECT upto FROM audit_index_state WHERE id = 0;";
+    /// <summary>How long committed rows may wait to be batched before their entries are written.</summary>
+    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(50);
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS audit_token (seq INTEGER NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_audit_token_value ON audit_token (param, value, system, seq);
+        CREATE INDEX IF NOT EXISTS ix_audit_token_system ON audit_token (param, system, value, seq);
+        CREATE TABLE IF NOT EXISTS audit_reference (seq INTEGER NOT NULL, param TEXT NOT NULL, ref_type TEXT NOT NULL, ref_id TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_audit_reference ON audit_reference (param, ref_id, ref_type, seq);
+        CREATE TABLE IF NOT EXISTS audit_date (seq INTEGER NOT NULL, param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_audit_date_low ON audit_date (param, low, high, seq);
+        CREATE INDEX IF NOT EXISTS ix_audit_date_high ON audit_date (param, high, low, seq);
+        CREATE INDEX IF NOT EXISTS ix_audit_date_seq ON audit_date (seq, param, low);
+        CREATE TABLE IF NOT EXISTS audit_string (seq INTEGER NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_audit_string ON audit_string (param, value, seq);
+        CREATE TABLE IF NOT EXISTS audit_index_state (id INTEGER PRIMARY KEY CHECK (id = 0), upto INTEGER NOT NULL);
+        INSERT OR IGNORE INTO audit_index_state (id, upto) VALUES (0, 0);
+        """;
 
     private readonly Lock _lock = new();
     private readonly List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> _waiting = [];
-    private SqliteWriter? _writer;
+    private readonly SqliteSession _session;
+    private readonly SqliteWriter _writer;
     private Task? _scheduled;
+
+    private SqliteAuditIndexer(SqliteSession session)
+    {
+        _session = session;
+        _writer = new SqliteWriter(session, static (_, _) => { });
+    }
+
+    /// <summary>The index file of the database at <paramref name="databasePath"/>.</summary>
+    public static string PathFor(string databasePath) => databasePath + "-audit-index";
+
+    /// <summary>Opens (creating when missing) the index file and rebuilds the entries of rows above its <c>upto</c>
+    /// from <paramref name="main"/> (the main file's write session, before its writer starts).</summary>
+    public static SqliteAuditIndexer Open(string databasePath, SqliteSession main, out int rebuilt)
+    {
+        var session = SqliteSession.Open(PathFor(databasePath), readOnly: false);
+        try
+        {
+            var mode = Convert.ToString(session.Scalar("PRAGMA journal_mode=WAL;"), CultureInfo.InvariantCulture);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"SQLite refused WAL journal mode for the audit index (got '{mode}').");
+            // Derived data: a commit lost to power failure is rebuilt from the main file at the next open.
+            session.Execute("PRAGMA synchronous=NORMAL;");
+            session.Execute(Schema);
+            rebuilt = Recover(main, session);
+            return new SqliteAuditIndexer(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Rows committed whose entries are not written yet.</summary>
     public int Waiting
@@ -42,9 +93,7 @@ internal sealed class SqliteAuditIndexer
         }
     }
 
-    public void Start(SqliteWriter writer) => _writer = writer;
-
-    /// <summary>On the writer loop, after a commit: the committed rows' entries now wait for a batch.</summary>
+    /// <summary>On the main writer loop, after a commit: the committed rows' entries now wait for a batch.</summary>
     public void Committed(List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> rows)
     {
         if (rows.Count == 0)
@@ -54,10 +103,7 @@ internal sealed class SqliteAuditIndexer
         lock (_lock)
         {
             _waiting.AddRange(rows);
-            if (_scheduled is null)
-            {
-                _scheduled = ScheduleAsync(_waiting.Count >= BatchRows ? TimeSpan.Zero : Delay);
-            }
+            _scheduled ??= ScheduleAsync(_waiting.Count >= BatchRows ? TimeSpan.Zero : Delay);
         }
     }
 
@@ -71,9 +117,9 @@ internal sealed class SqliteAuditIndexer
         {
             await IndexWaitingAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e) when (e is SqliteException or ObjectDisposedException or InvalidOperationException)
         {
-            // The rows stay waiting; the next commit or search schedules another batch.
+            // The rows stay waiting: the next commit or search schedules another batch, and a restart rebuilds them.
         }
         finally
         {
@@ -107,8 +153,7 @@ internal sealed class SqliteAuditIndexer
 
     private async Task<long> IndexWaitingAsync(CancellationToken ct)
     {
-        var writer = _writer ?? throw new InvalidOperationException("The audit indexer has not been started.");
-        var upTo = await writer.ExecuteAsync(IndexWaiting, ct).ConfigureAwait(false);
+        var upTo = await _writer.ExecuteAsync(IndexWaiting, ct).ConfigureAwait(false);
         lock (_lock)
         {
             var done = 0;
@@ -121,73 +166,90 @@ internal sealed class SqliteAuditIndexer
         return upTo;
     }
 
-    /// <summary>A writer unit: writes the entries of waiting rows above <c>upto</c> (at most a few batches) and
-    /// raises <c>upto</c>; returns the new <c>upto</c>. The waiting list is trimmed by the caller once committed.</summary>
+    /// <summary>A unit of the index writer: writes the entries of waiting rows above <c>upto</c> (one batch) and
+    /// raises <c>upto</c>; returns the new <c>upto</c>. The waiting list is trimmed once that has committed.</summary>
     private long IndexWaiting(SqliteSession session)
     {
         var upTo = UpTo(session);
         (long Seq, IReadOnlyList<SearchIndexEntry> Index)[] rows;
         lock (_lock)
         {
-            rows = _waiting.Where(r => r.Seq > upTo).Take(BatchRows * 4).ToArray();
+            rows = _waiting.Where(r => r.Seq > upTo).Take(BatchRows).ToArray();
         }
         if (rows.Length == 0)
         {
             return upTo;
         }
-        foreach (var (seq, index) in rows)
-        {
-            SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, index);
-        }
-        var last = rows[^1].Seq;
-        SetUpTo(session, last);
-        return last;
+        Write(session, rows);
+        return rows[^1].Seq;
     }
 
-    /// <summary>When the store opens (before the writer starts): rebuilds the entries of rows committed above
-    /// <c>upto</c> (those a crash left without entries) from their JSON. Returns how many rows it indexed.</summary>
-    public static int Recover(SqliteSession session)
+    private static void Write(SqliteSession session, IReadOnlyList<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> rows)
     {
-        var upTo = UpTo(session);
-        var rows = new List<(long Seq, string Json)>();
-        using (var cmd = session.AdHoc("SELECT seq, json FROM audit_event WHERE seq > $upto ORDER BY seq;"))
+        foreach (var (seq, index) in rows)
         {
-            cmd.Parameters.AddWithValue("$upto", upTo);
-            using var row = cmd.ExecuteReader();
-            while (row.Read())
+            SqliteIndexTables.AuditIndexFile.WriteAll(session, "AuditEvent", seq, index);
+        }
+        var cmd = session.Command("UPDATE audit_index_state SET upto = $upto WHERE id = 0;");
+        cmd.Parameters.AddWithValue("$upto", rows[^1].Seq);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Rebuilds the entries of the rows of <paramref name="main"/> above the index's <c>upto</c> (those a crash
+    /// or a lost index file left without entries) from their JSON, in batches. Returns how many rows it indexed.</summary>
+    private static int Recover(SqliteSession main, SqliteSession index)
+    {
+        var upTo = UpTo(index);
+        var rebuilt = 0;
+        while (true)
+        {
+            var rows = new List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)>();
+            using (var cmd = main.AdHoc("SELECT seq, json FROM audit_event WHERE seq > $upto ORDER BY seq LIMIT $limit;"))
             {
-                rows.Add((row.GetInt64(0), row.GetString(1)));
+                cmd.Parameters.AddWithValue("$upto", upTo);
+                cmd.Parameters.AddWithValue("$limit", BatchRows);
+                using var row = cmd.ExecuteReader();
+                while (row.Read())
+                {
+                    rows.Add((row.GetInt64(0), SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(row.GetString(1)))));
+                }
             }
-        }
-        if (rows.Count == 0)
-        {
-            return 0;
-        }
-        using var tx = session.Connection.BeginTransaction();
-        session.Transaction = tx;
-        try
-        {
-            foreach (var (seq, json) in rows)
+            if (rows.Count == 0)
             {
-                SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(json)));
+                return rebuilt;
             }
-            SetUpTo(session, rows[^1].Seq);
-            tx.Commit();
+            using (var tx = index.Connection.BeginTransaction())
+            {
+                index.Transaction = tx;
+                try
+                {
+                    Write(index, rows);
+                    tx.Commit();
+                }
+                finally
+                {
+                    index.Transaction = null;
+                }
+            }
+            rebuilt += rows.Count;
+            upTo = rows[^1].Seq;
         }
-        finally
-        {
-            session.Transaction = null;
-        }
-        return rows.Count;
     }
 
     private static long UpTo(SqliteSession session) =>
-        Convert.ToInt64(session.Command(UpToSql).ExecuteScalar(), CultureInfo.InvariantCulture);
+        Convert.ToInt64(session.Command("SELECT upto FROM audit_index_state WHERE id = 0;").ExecuteScalar(), CultureInfo.InvariantCulture);
 
-    private static void SetUpTo(SqliteSession session, long upTo)
+    public async ValueTask DisposeAsync()
     {
-        var cmd = session.Command("UPDATE audit_index_state SET upto = $upto WHERE id = 0;");
-        cmd.Parameters.AddWithValue("$upto", upTo);
-        cmd.ExecuteNonQuery();
+        try
+        {
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false); // else rebuilt at the next open
+        }
+        catch (Exception e) when (e is SqliteException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Rebuilt from the rows at the next open.
+        }
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _session.Dispose();
     }
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
-using ConsentService.Application.Search;
-using Hl7.Fhir.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace ConsentService.Infrastructure.Sqlite;
@@ -64,8 +62,8 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
         insert.ExecuteNonQuery();
     }
 
-    /// <summary>Rows written before the chain existed (schema version 3) get their hashes and index entries,
-    /// in seq order, when the store opens. Runs on the write connection before the writer starts.</summary>
+    /// <summary>Rows written before the chain existed (schema version 3) get their hashes, in seq order, when the
+    /// store opens (their index entries come from <see cref="SqliteAuditIndexer.Recover"/> like any unindexed row). Runs on the write connection before the writer starts.</summary>
     internal static int ChainLegacyRows(SqliteSession session)
     {
         var legacy = new List<(long Seq, AuditRecord Record)>();
@@ -98,7 +96,6 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
                     update.Parameters.AddWithValue("$seq", seq);
                     update.ExecuteNonQuery();
                 }
-                SqliteIndexTables.Audit.WriteAll(session, "AuditEvent", seq, SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(record.Json)));
             }
             tx.Commit();
         }

@@ -19,12 +19,22 @@ internal sealed class SqliteIndexTables
         prefix: "search_",
         typed: true);
 
-    /// <summary>Audit rows read as version 1 of an AuditEvent, record time as lastUpdated; never superseded.</summary>
+    /// <summary>Audit rows read as version 1 of an AuditEvent, record time as lastUpdated; never superseded. Their
+    /// index tables live in the attached audit index file (<see cref="SqliteAuditIndexer"/>).</summary>
     public static readonly SqliteIndexTables Audit = new(
         from: "audit_event r",
         columns: "r.seq, 'AuditEvent', r.id, 1, r.recorded, 0, r.json",
         visibleAt: "r.seq <= $snap",
         lastUpdated: "r.recorded",
+        prefix: "aidx.audit_",
+        typed: false);
+
+    /// <summary>The audit index tables as the audit index file's own writer sees them (not attached: no prefix).</summary>
+    public static readonly SqliteIndexTables AuditIndexFile = new(
+        from: "audit_event r",
+        columns: "",
+        visibleAt: "",
+        lastUpdated: "",
         prefix: "audit_",
         typed: false);
 

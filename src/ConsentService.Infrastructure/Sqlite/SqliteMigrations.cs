@@ -133,13 +133,12 @@ internal static class SqliteMigrations
             CREATE INDEX ix_audit_string ON audit_string (param, value, seq);
             """),
         (5, """
-            -- AuditEvent index entries are written after their rows, in batches (docs/storage.md, "Audit search index"):
-            -- every row up to `upto` has its entries. Rows written before this version were indexed with their row.
-            CREATE TABLE audit_index_state (
-                id   INTEGER PRIMARY KEY CHECK (id = 0),
-                upto INTEGER NOT NULL
-            );
-            INSERT INTO audit_index_state (id, upto) SELECT 0, COALESCE(MAX(seq), 0) FROM audit_event;
+            -- AuditEvent index entries moved to their own file, written after their rows by their own writer
+            -- (SqliteAuditIndexer, docs/storage.md "The audit search index"); that file is rebuilt from these rows.
+            DROP TABLE audit_token;
+            DROP TABLE audit_reference;
+            DROP TABLE audit_date;
+            DROP TABLE audit_string;
             """),
     ];
 

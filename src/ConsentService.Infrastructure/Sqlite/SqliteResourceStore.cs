@@ -74,7 +74,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
             var chained = SqliteAuditLog.ChainLegacyRows(_writeSession);
             if (chained > 0)
                 logger?.LogInformation("Audit trail: {Count} records written before the hash chain were chained", chained);
-            var reindexed = SqliteAuditIndexer.Recover(_writeSession);
+            AuditIndexer = SqliteAuditIndexer.Open(path, _writeSession, out var reindexed);
             if (reindexed > 0)
                 logger?.LogInformation("Audit trail: search index entries of {Count} records rebuilt (the service stopped before writing them)", reindexed);
             _lastStampTicks = Convert.ToInt64(_writeSession.Scalar("SELECT COALESCE(MAX(last_updated), 0) FROM resource_version;"), CultureInfo.InvariantCulture);
@@ -87,8 +87,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         }
         Path = path;
         _writer = new SqliteWriter(_writeSession, TransactionEnded);
-        AuditIndexer.Start(_writer);
-        _readers = new SqliteReaderPool(path);
+        _readers = new SqliteReaderPool(path, SqliteAuditIndexer.PathFor(path));
     }
 
     /// <summary>Full path of the database file.</summary>
@@ -100,7 +99,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     internal SqliteWriter Writer => _writer;
 
     /// <summary>Writes the index entries of audit rows in batches after their commit.</summary>
-    internal SqliteAuditIndexer AuditIndexer { get; } = new();
+    internal SqliteAuditIndexer AuditIndexer { get; }
 
     /// <summary>On the writer loop after each transaction, before any unit's caller hears of it. Committed: the written
     /// keys are stamped (a cached copy read before this commit is never served after the write has returned) and the
@@ -475,15 +474,8 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        try
-        {
-            await AuditIndexer.FlushAsync(CancellationToken.None).ConfigureAwait(false); // else rebuilt at the next open
-        }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException)
-        {
-            _logger?.LogWarning("Audit index entries were not flushed at shutdown; they are rebuilt when the store opens next");
-        }
         await _writer.DisposeAsync().ConfigureAwait(false);
+        await AuditIndexer.DisposeAsync().ConfigureAwait(false);
         var stats = _writer.Stats;
         _logger?.LogInformation(
             "SQLite writer: {Commits} commits, {UnitsPerCommit:F1} units and {RecordsPerCommit:F1} audit records per commit, mean commit {CommitMs:F3} ms, mean transaction {TransactionMs:F3} ms, largest {Largest} units",

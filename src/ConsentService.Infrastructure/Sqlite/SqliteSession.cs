@@ -30,7 +30,9 @@ internal sealed class SqliteSession : IDisposable
 
     private SqliteSession(SqliteConnection connection) => Connection = connection;
 
-    public static SqliteSession Open(string path, bool readOnly)
+    /// <param name="attachAuditIndex">The audit index file (<see cref="SqliteAuditIndexer"/>), attached as
+    /// <c>aidx</c> so that searches join its entries with <c>audit_event</c>; null for none.</param>
+    public static SqliteSession Open(string path, bool readOnly, string? attachAuditIndex = null)
     {
         var builder = new SqliteConnectionStringBuilder
         {
@@ -49,6 +51,13 @@ internal sealed class SqliteSession : IDisposable
         // through mmap; the one writer keeps a large cache for the index b-trees it updates.
         session.Execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; PRAGMA cache_size="
             + (readOnly ? "-2048;" : "-65536;"));
+        if (attachAuditIndex is not null)
+        {
+            using var attach = session.AdHoc("ATTACH DATABASE $file AS aidx;");
+            attach.Parameters.AddWithValue("$file", attachAuditIndex);
+            attach.ExecuteNonQuery();
+            session.Execute("PRAGMA aidx.cache_size=" + (readOnly ? "-2048;" : "-65536;"));
+        }
         if (readOnly)
             session.Execute("PRAGMA query_only=ON;");
         return session;
@@ -121,7 +130,7 @@ internal sealed class SqliteSession : IDisposable
 
 /// <summary>Read sessions, rented one per read. WAL lets them read concurrently with each other and with the
 /// writer; each statement sees the last committed state.</summary>
-internal sealed class SqliteReaderPool(string path) : IDisposable
+internal sealed class SqliteReaderPool(string path, string? auditIndexPath = null) : IDisposable
 {
     private readonly ConcurrentBag<SqliteSession> _idle = [];
     // Sessions kept open for reuse: enough for the request concurrency a node sees (opening a connection and
@@ -146,7 +155,7 @@ internal sealed class SqliteReaderPool(string path) : IDisposable
     public SqliteSession Rent()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _idle.TryTake(out var idle) ? idle : SqliteSession.Open(path, readOnly: true);
+        return _idle.TryTake(out var idle) ? idle : SqliteSession.Open(path, readOnly: true, auditIndexPath);
     }
 
     public void Return(SqliteSession session)
