@@ -12,6 +12,7 @@ namespace ConsentService.Api.Security;
 /// Bearer tokens: validated by JwtBearer against <see cref="AuthOptions"/> (signature with an allow-listed
 /// algorithm, issuer, audience, exp and nbf with a small skew; unsigned and <c>alg: none</c> tokens never pass).
 /// The default scheme forwards to it, or, in Development without any Auth setting, to <see cref="OpenAccessHandler"/>.
+/// Successful validations are remembered per token (<see cref="ValidatedTokenCache"/>).
 /// </summary>
 public static class BearerAuthentication
 {
@@ -35,14 +36,17 @@ public static class BearerAuthentication
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, OpenAccessHandler>(OpenScheme, displayName: null, _ => { });
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>(Configure);
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, ValidatedTokenCache>(Configure);
         return services;
     }
 
-    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> options)
+    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> options, ValidatedTokenCache tokens)
     {
         var auth = options.Value;
         jwt.MapInboundClaims = false;
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(tokens); // JsonWebTokenHandler, its successes remembered until exp (at most five minutes)
         jwt.IncludeErrorDetails = false;
         var parameters = new TokenValidationParameters
         {

@@ -30,21 +30,41 @@ public static class AuditChain
         ArgumentNullException.ThrowIfNull(previousHash);
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(json);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> previous = stackalloc byte[32];
-        if (!TryDecode(previousHash, previous))
+        // The whole message in one pooled buffer and one SHA256.HashData call: the chain is extended on the single
+        // writer for every record, so this is on the serial path of every decision.
+        var size = 32 + 8 + 4 + Encoding.UTF8.GetMaxByteCount(id.Length) + 8 + 4 + Encoding.UTF8.GetMaxByteCount(json.Length);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            throw new ArgumentException("A chain hash is 64 hex digits.", nameof(previousHash));
+            var span = buffer.AsSpan();
+            if (!TryDecode(previousHash, span[..32]))
+            {
+                throw new ArgumentException("A chain hash is 64 hex digits.", nameof(previousHash));
+            }
+            var at = 32;
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], sequence);
+            at += 8;
+            at = WriteText(span, at, id);
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], recorded.UtcTicks);
+            at += 8;
+            at = WriteText(span, at, json);
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(span[..at], hash);
+            return Convert.ToHexStringLower(hash);
         }
-        sha.AppendData(previous);
-        Span<byte> number = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(number, sequence);
-        sha.AppendData(number);
-        AppendText(sha, id);
-        BinaryPrimitives.WriteInt64BigEndian(number, recorded.UtcTicks);
-        sha.AppendData(number);
-        AppendText(sha, json);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> in UTF-8 at <paramref name="at"/>, preceded by its byte length (4 bytes
+    /// big-endian); returns the position after it.</summary>
+    private static int WriteText(Span<byte> span, int at, string text)
+    {
+        var written = Encoding.UTF8.GetBytes(text, span[(at + 4)..]);
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], written);
+        return at + 4 + written;
     }
 
     /// <summary>Whether <paramref name="hash"/> is a well-formed chain hash (64 hex digits).</summary>
@@ -52,15 +72,6 @@ public static class AuditChain
     {
         Span<byte> bytes = stackalloc byte[32];
         return hash is not null && TryDecode(hash, bytes);
-    }
-
-    private static void AppendText(IncrementalHash sha, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-        sha.AppendData(length);
-        sha.AppendData(bytes);
     }
 
     private static bool TryDecode(string hex, Span<byte> into) =>

@@ -121,6 +121,9 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
     }
 
     private const int CohortChunk = 512;
+
+    /// <summary>From this many studies (batches, cohort chunks) the AuditEvents are built on all cores.</summary>
+    private const int ParallelAuditRecords = 256;
     private const int CohortPatientCache = 50_000;
 
     /// <summary>The actor to decide for (checked against the caller's binding) and the engine's request.</summary>
@@ -165,9 +168,16 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         }
         var recorded = clock.GetUtcNow();
         var records = new AuditRecord[decided.Count];
-        for (var i = 0; i < decided.Count; i++)
+        if (decided.Count >= ParallelAuditRecords)
         {
-            records[i] = DecisionAuditEvent.Build(decided[i].Full, decided[i].PatientReference, caller, recorded);
+            Parallel.For(0, decided.Count, i => records[i] = DecisionAuditEvent.Build(decided[i].Full, decided[i].PatientReference, caller, recorded));
+        }
+        else
+        {
+            for (var i = 0; i < decided.Count; i++)
+            {
+                records[i] = DecisionAuditEvent.Build(decided[i].Full, decided[i].PatientReference, caller, recorded);
+            }
         }
         using var span = ConsentTelemetry.Activities.StartActivity("audit.append");
         span?.SetTag("audit.records", records.Length);

@@ -27,21 +27,27 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     /// <summary>How long committed rows may wait to be batched before their entries are written.</summary>
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(50);
 
+    // The same columns as the resources' search_* tables (SqliteSearch queries both alike), but each table is
+    // clustered on its main lookup key (WITHOUT ROWID): an entry is one b-tree insert there instead of a row plus an
+    // index entry. An entry repeated within one event is kept once (set semantics, INSERT OR IGNORE).
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS audit_token (seq INTEGER NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_audit_token_value ON audit_token (param, value, system, seq);
+        CREATE TABLE IF NOT EXISTS audit_token (param TEXT NOT NULL, value TEXT NOT NULL, system TEXT NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (param, value, system, seq)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_audit_token_system ON audit_token (param, system, value, seq);
-        CREATE TABLE IF NOT EXISTS audit_reference (seq INTEGER NOT NULL, param TEXT NOT NULL, ref_type TEXT NOT NULL, ref_id TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_audit_reference ON audit_reference (param, ref_id, ref_type, seq);
-        CREATE TABLE IF NOT EXISTS audit_date (seq INTEGER NOT NULL, param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_audit_date_low ON audit_date (param, low, high, seq);
+        CREATE TABLE IF NOT EXISTS audit_reference (param TEXT NOT NULL, ref_id TEXT NOT NULL, ref_type TEXT NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (param, ref_id, ref_type, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS audit_date (param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (param, low, high, seq)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_audit_date_high ON audit_date (param, high, low, seq);
         CREATE INDEX IF NOT EXISTS ix_audit_date_seq ON audit_date (seq, param, low);
-        CREATE TABLE IF NOT EXISTS audit_string (seq INTEGER NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_audit_string ON audit_string (param, value, seq);
+        CREATE TABLE IF NOT EXISTS audit_string (param TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (param, value, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit_index_state (id INTEGER PRIMARY KEY CHECK (id = 0), upto INTEGER NOT NULL);
         INSERT OR IGNORE INTO audit_index_state (id, upto) VALUES (0, 0);
         """;
+
+    /// <summary>The layout of the index file (<c>PRAGMA user_version</c>); a file of another layout is rebuilt.</summary>
+    private const int SchemaVersion = 1;
 
     private readonly Lock _lock = new();
     private readonly List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> _waiting = [];
@@ -70,7 +76,14 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 throw new InvalidOperationException($"SQLite refused WAL journal mode for the audit index (got '{mode}').");
             // Derived data: a commit lost to power failure is rebuilt from the main file at the next open.
             session.Execute("PRAGMA synchronous=NORMAL;");
-            session.Execute(Schema);
+            if (Convert.ToInt64(session.Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture) != SchemaVersion)
+            {
+                // Another layout (or a new file): start over; Recover rebuilds every entry from the rows.
+                session.Execute("DROP TABLE IF EXISTS audit_token; DROP TABLE IF EXISTS audit_reference; DROP TABLE IF EXISTS audit_date; "
+                    + "DROP TABLE IF EXISTS audit_string; DROP TABLE IF EXISTS audit_index_state;");
+                session.Execute(Schema);
+                session.Execute($"PRAGMA user_version={SchemaVersion};");
+            }
             rebuilt = Recover(main, session);
             return new SqliteAuditIndexer(session);
         }

@@ -36,10 +36,12 @@ internal sealed class SqliteIndexTables
         visibleAt: "",
         lastUpdated: "",
         prefix: "audit_",
-        typed: false);
+        typed: false,
+        keyed: true);
 
-    private SqliteIndexTables(string from, string columns, string visibleAt, string lastUpdated, string prefix, bool typed)
+    private SqliteIndexTables(string from, string columns, string visibleAt, string lastUpdated, string prefix, bool typed, bool keyed = false)
     {
+        Keyed = keyed;
         From = from;
         Columns = columns;
         VisibleAt = visibleAt;
@@ -69,6 +71,9 @@ internal sealed class SqliteIndexTables
     public string Date { get; }
 
     public string String { get; }
+
+    /// <summary>Whether the index tables are keyed on their whole row (the audit index file): a repeated entry is ignored.</summary>
+    public bool Keyed { get; }
 
     /// <summary>Whether the index tables carry a resource type column (<c>x.type = $type</c>).</summary>
     public bool Typed { get; }
@@ -112,7 +117,7 @@ internal sealed class SqliteIndexTables
         var twoValues = valueColumns.Contains(',', StringComparison.Ordinal);
         // One prepared single-row statement per table, executed per entry. (Measured: multi-row VALUES statements of
         // varying length made appends slower as the tables grew; single-row inserts stay flat.)
-        var sql = $"INSERT INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES ($seq, {(Typed ? "$t, " : "")}$p, {(twoValues ? "$a, $b" : "$b")});";
+        var sql = $"INSERT{(Keyed ? " OR IGNORE" : "")} INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES ($seq, {(Typed ? "$t, " : "")}$p, {(twoValues ? "$a, $b" : "$b")});";
         foreach (var (param, a, b) in rows)
         {
             var cmd = s.Command(sql);
