@@ -21,7 +21,6 @@ public static class FhirSerialization
     private static readonly FhirXmlDeserializer StrictXml = FhirXmlDeserializer.STRICT;
     // Stored content was validated when written; read it back leniently so that a future stricter parser
     // never makes stored history unreadable.
-    private static readonly FhirJsonDeserializer StoredJson = FhirJsonDeserializer.RECOVERABLE;
 
     public static Resource ParseRequestBody(string body, FhirFormat format)
     {
@@ -122,7 +121,7 @@ public static class FhirSerialization
         return at < 0 ? message : message[..at];
     }
 
-    public static Resource ParseStored(string json) => StoredJson.DeserializeResource(json);
+    public static Resource ParseStored(string json) => Application.Resources.StoredJson.Parse(json);
 
     public static string Serialize(Base resource, FhirFormat format) =>
         format == FhirFormat.Json

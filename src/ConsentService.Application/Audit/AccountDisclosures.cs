@@ -43,7 +43,6 @@ public sealed class AccountDisclosuresValidator : AbstractValidator<AccountDiscl
 public sealed class AccountDisclosuresHandler(IAuditLog log, IRequestCallerAccessor callers) : IRequestHandler<AccountDisclosuresQuery, DisclosureAccounting>
 {
     private const int PageSize = 1000;
-    private static readonly FhirJsonDeserializer Stored = FhirJsonDeserializer.RECOVERABLE;
 
     public async Task<DisclosureAccounting> Handle(AccountDisclosuresQuery request, CancellationToken cancellationToken)
     {
@@ -112,7 +111,7 @@ public sealed class AccountDisclosuresHandler(IAuditLog log, IRequestCallerAcces
         {
             var page = await log.SearchAsync(new SearchQuery("AuditEvent", clauses, [], PageSize, offset, snapshot), ct).ConfigureAwait(false);
             snapshot = page.Snapshot;
-            events.AddRange(page.Resources.Select(r => (AuditEvent)Stored.DeserializeResource(r.Json)));
+            events.AddRange(page.Resources.Select(r => (AuditEvent)Resources.StoredJson.Parse(r.Json)));
             if (page.Resources.Count < PageSize)
             {
                 return events;

@@ -17,8 +17,6 @@ namespace ConsentService.Application.Audit;
 /// </summary>
 public static class ResourceAuditEvents
 {
-    private static readonly FhirJsonDeserializer StoredJson = FhirJsonDeserializer.RECOVERABLE;
-
     /// <summary>The event of a create, update or delete (<paramref name="written"/> is a delete version).</summary>
     /// <param name="resource">The resource written (null for a delete).</param>
     /// <param name="previous">The version superseded; for a delete it names the patient.</param>
@@ -103,5 +101,5 @@ public static class ResourceAuditEvents
     }
 
     private static Resource? Parse(string json) =>
-        json.Length == 0 ? null : StoredJson.DeserializeResource(json);
+        json.Length == 0 ? null : Resources.StoredJson.Parse(json);
 }

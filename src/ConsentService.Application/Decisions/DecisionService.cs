@@ -72,16 +72,15 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
         var consentsByPatient = new Dictionary<string, IReadOnlyList<CompiledConsent>>(StringComparer.Ordinal);
         var chunk = new List<DecidedStudy>(CohortChunk);
         int matched = 0, permitted = 0, deniedByConsent = 0, deniedByPolicy = 0;
-        await foreach (var loaded in facts.StreamStudiesAsync(CohortFilters.ToQuery(filter, snapshot), ct).ConfigureAwait(false))
+        await foreach (var studies in facts.StreamStudiesAsync(CohortFilters.ToQuery(filter, snapshot), CohortChunk, ct).ConfigureAwait(false))
         {
             if (consentsByPatient.Count > CohortPatientCache)
             {
                 consentsByPatient.Clear();
             }
-            chunk.Add(await DecideLoadedAsync(loaded, caller, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false));
-            if (chunk.Count < CohortChunk)
+            foreach (var loaded in studies)
             {
-                continue;
+                chunk.Add(await DecideLoadedAsync(loaded, caller, request, consentsByPatient, snapshot, actor, purpose, action, instant, policy, ct).ConfigureAwait(false));
             }
             await RecordAsync(chunk, caller, ct).ConfigureAwait(false);
             foreach (var line in Permitted(chunk))
@@ -89,11 +88,6 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
                 yield return line;
             }
             chunk.Clear();
-        }
-        await RecordAsync(chunk, caller, ct).ConfigureAwait(false);
-        foreach (var line in Permitted(chunk))
-        {
-            yield return line;
         }
         yield return new CohortLine(null, new CohortSummary(matched, permitted, deniedByConsent, deniedByPolicy));
 

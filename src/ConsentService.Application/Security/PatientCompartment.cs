@@ -40,7 +40,7 @@ public static class PatientCompartment
         {
             return false;
         }
-        var resource = FhirJsonDeserializer.RECOVERABLE.DeserializeResource(version.Json);
+        var resource = Resources.StoredJson.Parse(version.Json);
         var expected = $"Patient/{patientId}";
         return SearchIndexer.Extract(resource).Any(e =>
             e.Parameter == Parameter && e.Type == SearchParamType.Reference && string.Equals(e.Value, expected, StringComparison.Ordinal));

@@ -224,7 +224,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 using var row = cmd.ExecuteReader();
                 while (row.Read())
                 {
-                    rows.Add((row.GetInt64(0), SearchIndexer.Extract(FhirJsonDeserializer.RECOVERABLE.DeserializeResource(row.GetString(1)))));
+                    rows.Add((row.GetInt64(0), SearchIndexer.Extract(Application.Resources.StoredJson.Parse(row.GetString(1)))));
                 }
             }
             if (rows.Count == 0)
