@@ -23,7 +23,9 @@ public sealed class ObservabilityTests : IClassFixture<ObservabilityTests.Tracin
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
+            // An exporter is configured here, so spans are recorded as with OTEL_EXPORTER_OTLP_ENDPOINT set.
+            builder.ConfigureTestServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing =>
+                tracing.SetSampler(new OpenTelemetry.Trace.AlwaysOnSampler()).AddInMemoryExporter(Spans)));
         }
     }
 

@@ -213,4 +213,32 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         await stop.CancelAsync();
         await appending;
     }
+
+    [Fact]
+    public async Task An_index_file_of_another_database_is_not_trusted_but_rebuilt()
+    {
+        static AuditRecord Event(string id, string code) => new(id, DateTimeOffset.UtcNow,
+            $$"""{"resourceType":"AuditEvent","id":"{{id}}","type":{"system":"urn:test","code":"{{code}}"},"recorded":"2026-01-01T00:00:00Z"}""")
+        {
+            Index = [TokenEntry("type", "urn:test", code)],
+        };
+        var other = _folder.File("other.db");
+        await using (var otherStore = new SqliteResourceStore(new SqliteOptions { Path = other }))
+        {
+            // The same sequence numbers as ours, other events: an index copied from there would answer wrongly.
+            await new SqliteAuditLog(otherStore).AppendAsync([Event("theirs-1", "theirs"), Event("theirs-2", "theirs")], None);
+        }
+        await _log.AppendAsync([Event("ours-1", "ours"), Event("ours-2", "ours")], None);
+        await _store.DisposeAsync();
+
+        // A restored backup, or a copied file: the index beside our database is the other database's.
+        var ours = _folder.File("audit.db");
+        File.Copy(SqliteAuditIndexer.PathFor(other), SqliteAuditIndexer.PathFor(ours), overwrite: true);
+        _store = new SqliteResourceStore(new SqliteOptions { Path = ours });
+        _log = new SqliteAuditLog(_store);
+
+        Assert.Empty((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "theirs")], [], 10), None)).Resources);
+        var found = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "ours")], [], 10), None);
+        Assert.Equal(["ours-1", "ours-2"], found.Resources.Select(r => r.Id));
+    }
 }

@@ -42,15 +42,15 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         CREATE INDEX IF NOT EXISTS ix_audit_date_seq ON audit_date (seq, param, low);
         CREATE TABLE IF NOT EXISTS audit_string (param TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
             PRIMARY KEY (param, value, seq)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS audit_index_state (id INTEGER PRIMARY KEY CHECK (id = 0), upto INTEGER NOT NULL);
-        INSERT OR IGNORE INTO audit_index_state (id, upto) VALUES (0, 0);
+        CREATE TABLE IF NOT EXISTS audit_index_state (id INTEGER PRIMARY KEY CHECK (id = 0), upto INTEGER NOT NULL, upto_hash TEXT);
+        INSERT OR IGNORE INTO audit_index_state (id, upto, upto_hash) VALUES (0, 0, NULL);
         """;
 
     /// <summary>The layout of the index file (<c>PRAGMA user_version</c>); a file of another layout is rebuilt.</summary>
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly Lock _lock = new();
-    private readonly List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> _waiting = [];
+    private readonly List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> _waiting = [];
     private readonly SqliteSession _session;
     private readonly SqliteWriter _writer;
     private Task? _scheduled;
@@ -76,9 +76,10 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 throw new InvalidOperationException($"SQLite refused WAL journal mode for the audit index (got '{mode}').");
             // Derived data: a commit lost to power failure is rebuilt from the main file at the next open.
             session.Execute("PRAGMA synchronous=NORMAL;");
-            if (Convert.ToInt64(session.Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture) != SchemaVersion)
+            if (Convert.ToInt64(session.Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture) != SchemaVersion || !BelongsTo(main, session))
             {
-                // Another layout (or a new file): start over; Recover rebuilds every entry from the rows.
+                // A new file, another layout, or the index of another database (a restored backup, a copied file):
+                // start over; Recover rebuilds every entry from the rows.
                 session.Execute("DROP TABLE IF EXISTS audit_token; DROP TABLE IF EXISTS audit_reference; DROP TABLE IF EXISTS audit_date; "
                     + "DROP TABLE IF EXISTS audit_string; DROP TABLE IF EXISTS audit_index_state;");
                 session.Execute(Schema);
@@ -107,7 +108,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     }
 
     /// <summary>On the main writer loop, after a commit: the committed rows' entries now wait for a batch.</summary>
-    public void Committed(List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> rows)
+    public void Committed(List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> rows)
     {
         if (rows.Count == 0)
         {
@@ -184,7 +185,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     private long IndexWaiting(SqliteSession session)
     {
         var upTo = UpTo(session);
-        (long Seq, IReadOnlyList<SearchIndexEntry> Index)[] rows;
+        (long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)[] rows;
         lock (_lock)
         {
             rows = _waiting.Where(r => r.Seq > upTo).Take(BatchRows).ToArray();
@@ -197,15 +198,40 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         return rows[^1].Seq;
     }
 
-    private static void Write(SqliteSession session, IReadOnlyList<(long Seq, IReadOnlyList<SearchIndexEntry> Index)> rows)
+    private static void Write(SqliteSession session, IReadOnlyList<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> rows)
     {
-        foreach (var (seq, index) in rows)
+        foreach (var (seq, _, index) in rows)
         {
             SqliteIndexTables.AuditIndexFile.WriteAll(session, "AuditEvent", seq, index);
         }
-        var cmd = session.Command("UPDATE audit_index_state SET upto = $upto WHERE id = 0;");
+        var cmd = session.Command("UPDATE audit_index_state SET upto = $upto, upto_hash = $hash WHERE id = 0;");
         cmd.Parameters.AddWithValue("$upto", rows[^1].Seq);
+        cmd.Parameters.AddWithValue("$hash", rows[^1].Hash);
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether the index was built from this database: the row it last indexed carries the chain hash the
+    /// index recorded for it (an empty index belongs to any database).</summary>
+    private static bool BelongsTo(SqliteSession main, SqliteSession index)
+    {
+        if (Convert.ToInt64(index.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_index_state';"), CultureInfo.InvariantCulture) == 0)
+        {
+            return false;
+        }
+        using var state = index.AdHoc("SELECT upto, upto_hash FROM audit_index_state WHERE id = 0;");
+        using var row = state.ExecuteReader();
+        if (!row.Read())
+        {
+            return false;
+        }
+        var upTo = row.GetInt64(0);
+        if (upTo == 0)
+        {
+            return true;
+        }
+        using var check = main.AdHoc("SELECT hash FROM audit_event WHERE seq = $seq;");
+        check.Parameters.AddWithValue("$seq", upTo);
+        return !row.IsDBNull(1) && check.ExecuteScalar() is string hash && hash == row.GetString(1);
     }
 
     /// <summary>Rebuilds the entries of the rows of <paramref name="main"/> above the index's <c>upto</c> (those a crash
@@ -216,15 +242,15 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         var rebuilt = 0;
         while (true)
         {
-            var rows = new List<(long Seq, IReadOnlyList<SearchIndexEntry> Index)>();
-            using (var cmd = main.AdHoc("SELECT seq, json FROM audit_event WHERE seq > $upto ORDER BY seq LIMIT $limit;"))
+            var rows = new List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)>();
+            using (var cmd = main.AdHoc("SELECT seq, hash, json FROM audit_event WHERE seq > $upto ORDER BY seq LIMIT $limit;"))
             {
                 cmd.Parameters.AddWithValue("$upto", upTo);
                 cmd.Parameters.AddWithValue("$limit", BatchRows);
                 using var row = cmd.ExecuteReader();
                 while (row.Read())
                 {
-                    rows.Add((row.GetInt64(0), SearchIndexer.Extract(Application.Resources.StoredJson.Parse(row.GetString(1)))));
+                    rows.Add((row.GetInt64(0), row.GetString(1), SearchIndexer.Extract(Application.Resources.StoredJson.Parse(row.GetString(2)))));
                 }
             }
             if (rows.Count == 0)

@@ -36,7 +36,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
             seq++;
             var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
             Insert(session, seq, record, previous, hash);
-            session.AuditIndexPending.Add((seq, record.Index)); // written in a later batch (SqliteAuditIndexer)
+            session.AuditIndexPending.Add((seq, hash, record.Index)); // written in a later batch (SqliteAuditIndexer)
             previous = hash;
         }
         session.AuditRecordsInTransaction += records.Count;

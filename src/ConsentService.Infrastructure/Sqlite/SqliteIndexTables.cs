@@ -116,19 +116,36 @@ internal sealed class SqliteIndexTables
             return;
         var twoValues = valueColumns.Contains(',', StringComparison.Ordinal);
         // One prepared single-row statement per table, executed per entry. (Measured: multi-row VALUES statements of
-        // varying length made appends slower as the tables grew; single-row inserts stay flat.)
-        var sql = $"INSERT{(Keyed ? " OR IGNORE" : "")} INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES ($seq, {(Typed ? "$t, " : "")}$p, {(twoValues ? "$a, $b" : "$b")});";
+        // varying length made appends slower as the tables grew; single-row inserts stay flat.) Bound by position
+        // through SQLite's API: this runs for every index entry of every version and AuditEvent.
+        var sql = $"INSERT{(Keyed ? " OR IGNORE" : "")} INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES (?, {(Typed ? "?, " : "")}?, {(twoValues ? "?, ?" : "?")});";
+        var stmt = s.NativeStatement(sql);
         foreach (var (param, a, b) in rows)
         {
-            var cmd = s.Command(sql);
-            cmd.Parameters.AddWithValue("$seq", seq);
+            var at = 1;
+            SQLitePCL.raw.sqlite3_bind_int64(stmt, at++, seq);
             if (Typed)
-                cmd.Parameters.AddWithValue("$t", type);
-            cmd.Parameters.AddWithValue("$p", param);
+                SQLitePCL.raw.sqlite3_bind_text(stmt, at++, type);
+            SQLitePCL.raw.sqlite3_bind_text(stmt, at++, param);
             if (twoValues)
-                cmd.Parameters.AddWithValue("$a", a!);
-            cmd.Parameters.AddWithValue("$b", b);
-            cmd.ExecuteNonQuery();
+                Bind(stmt, at++, a!);
+            Bind(stmt, at, b);
+            s.Step(stmt);
+        }
+    }
+
+    private static void Bind(SQLitePCL.sqlite3_stmt stmt, int at, object value)
+    {
+        switch (value)
+        {
+            case long number:
+                SQLitePCL.raw.sqlite3_bind_int64(stmt, at, number);
+                break;
+            case string text:
+                SQLitePCL.raw.sqlite3_bind_text(stmt, at, text);
+                break;
+            default:
+                throw new ArgumentException($"An index value is a string or a long, not {value.GetType().Name}.", nameof(value));
         }
     }
 }
