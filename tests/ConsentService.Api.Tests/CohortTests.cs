@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ConsentService.Application.Ports;
+using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ConsentService.Api.Tests;
@@ -94,6 +95,67 @@ public sealed class CohortTests(ConsentServiceFactory factory) : IClassFixture<C
         // No filter: every registered study is decided.
         var (_, all) = await CohortAsync(http, new { actor = Vendor });
         Assert.Equal(seeded.Count, (int)all["matched"]!);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Every_line_of_a_long_cohort_is_audited_before_it_arrives()
+    {
+        // 1,300 studies (several chunks of 512, decided while the previous chunk commits) in a date range of their own.
+        var day = new DateTimeOffset(1990, 1, 1, 8, 0, 0, TimeSpan.Zero).AddDays(Random.Shared.Next(0, 3000));
+        var client = factory.FhirClient();
+        for (var bundleNo = 0; bundleNo < 2; bundleNo++)
+        {
+            var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+            for (var p = 0; p < 65; p++)
+            {
+                var patient = TestData.NewId();
+                bundle.Entry.Add(new Bundle.EntryComponent
+                {
+                    FullUrl = "urn:uuid:" + Guid.NewGuid(),
+                    Resource = TestData.Consent(patient),
+                    Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Consent" },
+                });
+                for (var s = 0; s < 10; s++)
+                {
+                    bundle.Entry.Add(new Bundle.EntryComponent
+                    {
+                        FullUrl = "urn:uuid:" + Guid.NewGuid(),
+                        Resource = TestData.Study(patient, TestData.NewUid(), "CT", "69536005", day.ToString("yyyy-MM-ddTHH:mm:ssZ")),
+                        Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "ImagingStudy" },
+                    });
+                }
+            }
+            await client.TransactionAsync(bundle);
+        }
+
+        using var http = factory.CreateClient();
+        var body = new { actor = Vendor, filter = new { startedFrom = day.AddHours(-1), startedTo = day.AddHours(1) } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/decisions/cohort")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var audit = factory.Services.GetRequiredService<IAuditLog>();
+        var decisions = 0;
+        JsonNode? summary = null;
+        while (await reader.ReadLineAsync() is { } text)
+        {
+            var line = JsonNode.Parse(text)!;
+            if (line["summary"] is { } last)
+            {
+                summary = last;
+                break;
+            }
+            // Read at arrival, before the next line is taken from the stream.
+            Assert.NotNull(await audit.ReadAsync((string)line["decisionId"]!, CancellationToken.None));
+            decisions++;
+        }
+        Assert.NotNull(summary);
+        Assert.Equal(1300, (int)summary!["matched"]!);
+        Assert.Equal(1300, (int)summary["permitted"]!);
+        Assert.Equal(1300, decisions);
     }
 
     [Theory]
