@@ -17,7 +17,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
     private const string Columns = "seq, id, recorded, json, chain, prev_hash, hash";
     private const string TailSql = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1;";
     private const string InsertSql =
-        "INSERT INTO audit_event (seq, id, recorded, json, chain, prev_hash, hash) VALUES ($seq, $id, $recorded, $json, $chain, $prev, $hash);";
+        "INSERT INTO audit_event (seq, id, recorded, json, chain, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?);";
 
     public Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken ct)
     {
@@ -51,15 +51,16 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
 
     private static void Insert(SqliteSession session, long seq, AuditRecord record, string previous, string hash)
     {
-        var insert = session.Command(InsertSql);
-        insert.Parameters.AddWithValue("$seq", seq);
-        insert.Parameters.AddWithValue("$id", record.Id);
-        insert.Parameters.AddWithValue("$recorded", record.Recorded.UtcTicks);
-        insert.Parameters.AddWithValue("$json", record.Json);
-        insert.Parameters.AddWithValue("$chain", AuditChain.SingleWriter);
-        insert.Parameters.AddWithValue("$prev", previous);
-        insert.Parameters.AddWithValue("$hash", hash);
-        insert.ExecuteNonQuery();
+        // Every decision's record: bound by position through SQLite's API (see SqliteSession.NativeStatement).
+        var insert = session.NativeStatement(InsertSql);
+        SQLitePCL.raw.sqlite3_bind_int64(insert, 1, seq);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 2, record.Id);
+        SQLitePCL.raw.sqlite3_bind_int64(insert, 3, record.Recorded.UtcTicks);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 4, record.Json);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 5, AuditChain.SingleWriter);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 6, previous);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 7, hash);
+        session.Step(insert);
     }
 
     /// <summary>Rows written before the chain existed (schema version 3) get their hashes, in seq order, when the
