@@ -84,6 +84,56 @@ public sealed class BundleTests(ConsentServiceFactory factory) : IClassFixture<C
         Assert.Equal(0, await CountAsync("ImagingStudy", $"patient=Patient/{patient}"));
     }
 
+    private async Task<List<AuditEvent>> WriteEventsAsync(string patient)
+    {
+        using var http = factory.CreateClient();
+        var body = await http.GetStringAsync($"/fhir/AuditEvent?patient=Patient/{patient}&type=http://terminology.hl7.org/CodeSystem/audit-event-type|rest&_count=100");
+        return ((Bundle)new FhirJsonDeserializer().DeserializeResource(body)).Entry.Select(e => e.Resource).OfType<AuditEvent>().ToList();
+    }
+
+    private static string? Interaction(AuditEvent e) => e.Subtype.SingleOrDefault(s => s.System == "http://hl7.org/fhir/restful-interaction")?.Code;
+
+    [Fact]
+    public async System.Threading.Tasks.Task Every_transaction_entry_is_audited_as_its_single_interaction_and_a_failed_one_not_at_all()
+    {
+        var patient = TestData.NewId();
+        var updated = TestData.Consent(patient);
+        updated.Id = $"tx-{TestData.NewId()}";
+        await factory.FhirClient().UpdateAsync(updated);
+        var deleted = await factory.FhirClient().CreateAsync(TestData.Study(patient, TestData.NewUid()));
+        var before = await WriteEventsAsync(patient);
+        Assert.Equal(2, before.Count);
+
+        var study = TestData.Study(patient, TestData.NewUid());
+        var (status, body) = await SendAsync(new Bundle
+        {
+            Type = Bundle.BundleType.Transaction,
+            Entry =
+            [
+                Post(study),
+                Post(TestData.Consent(patient)),
+                Put(updated, "W/\"1\""),
+                new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.DELETE, Url = $"ImagingStudy/{deleted!.Id}" } },
+            ],
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var response = new FhirJsonDeserializer().Deserialize<Bundle>(body);
+        var events = (await WriteEventsAsync(patient)).Where(e => before.All(b => b.Id != e.Id)).ToList();
+        Assert.Equal(4, events.Count);
+        foreach (var (entry, interaction) in response.Entry.Zip(new[] { "create", "create", "update", "delete" }))
+        {
+            var version = entry.Response!.Location!;
+            var audit = Assert.Single(events, e => e.Entity.Any(x => x.What?.Reference == version));
+            Assert.Equal(interaction, Interaction(audit));
+            Assert.Contains(audit.Entity, x => x.What?.Reference == $"Patient/{patient}");
+        }
+
+        // A transaction that fails stores nothing, and so audits nothing.
+        var (failed, _) = await SendAsync(new Bundle { Type = Bundle.BundleType.Transaction, Entry = [Post(TestData.Consent(patient)), Put(updated, "W/\"1\"")] });
+        Assert.Equal(HttpStatusCode.PreconditionFailed, failed);
+        Assert.Equal(before.Count + 4, (await WriteEventsAsync(patient)).Count);
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task Transaction_conditional_create_reuses_the_existing_resource()
     {

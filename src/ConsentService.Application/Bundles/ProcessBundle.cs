@@ -28,7 +28,7 @@ public sealed record BundleResult(Bundle.BundleType Type, IReadOnlyList<BundleEn
 /// PUT, as FHIR orders them). A batch is per entry: each entry runs as the single interaction would, through the
 /// same validation, and fails alone.
 /// </summary>
-public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediator, IRequestCallerAccessor callers) : IRequestHandler<ProcessBundleCommand, BundleResult>
+public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediator, IRequestCallerAccessor callers, AuditTrail audit) : IRequestHandler<ProcessBundleCommand, BundleResult>
 {
     public Task<BundleResult> Handle(ProcessBundleCommand request, CancellationToken cancellationToken) =>
         request.Bundle.Type == Bundle.BundleType.Transaction
@@ -121,9 +121,11 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
                 }
                 TransactionOperation operation = phase switch
                 {
-                    Bundle.HTTPVerb.DELETE => new DeleteOperation(targets[i].Type, ids[i], targets[i].IfMatch),
-                    Bundle.HTTPVerb.POST => new CreateOperation(ResourceWriteFactory.Build(resource!, ids[i], null), conditions[i]?.Query, conditions[i]?.MatchId),
-                    _ => new UpsertOperation(ResourceWriteFactory.Build(resource!, ids[i], targets[i].IfMatch)),
+                    // Every entry is audited as its single interaction would be, in the store's transaction.
+                    Bundle.HTTPVerb.DELETE => new DeleteOperation(targets[i].Type, ids[i], targets[i].IfMatch, audit.ForWrite(null)),
+                    Bundle.HTTPVerb.POST => new CreateOperation(ResourceWriteFactory.Build(resource!, ids[i], null) with { Audit = audit.ForWrite(resource) },
+                        conditions[i]?.Query, conditions[i]?.MatchId),
+                    _ => new UpsertOperation(ResourceWriteFactory.Build(resource!, ids[i], targets[i].IfMatch) with { Audit = audit.ForWrite(resource) }),
                 };
                 operations.Add((i, operation));
             }

@@ -13,8 +13,10 @@ public sealed record CreateOperation(ResourceWrite Write, SearchQuery? IfNoneExi
 /// <summary>Update, or create with the given id (honours <see cref="ResourceWrite.IfMatchVersion"/>).</summary>
 public sealed record UpsertOperation(ResourceWrite Write) : TransactionOperation;
 
-/// <summary>Delete (a delete version); nothing happens when the resource does not exist or is deleted.</summary>
-public sealed record DeleteOperation(string ResourceType, string Id, int? IfMatchVersion = null) : TransactionOperation;
+/// <summary>Delete (a delete version); nothing happens when the resource does not exist or is deleted.
+/// <paramref name="Audit"/> builds the delete's AuditEvent, committed with the delete version (as
+/// <see cref="ResourceWrite.Audit"/> does for creates and updates).</summary>
+public sealed record DeleteOperation(string ResourceType, string Id, int? IfMatchVersion = null, WriteAudit? Audit = null) : TransactionOperation;
 
 /// <summary>The result of one operation: the version written (or matched, or null for a delete of nothing) and
 /// whether the operation created the resource.</summary>

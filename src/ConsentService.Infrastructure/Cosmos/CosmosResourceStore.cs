@@ -554,7 +554,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
             CreateOperation { IfNoneExist: { } condition } c => Outcome(await CreateIfNoneExistAsync(c.Write, condition, ct).ConfigureAwait(false)),
             CreateOperation c => new TransactionOutcome(await CreateAsync(c.Write, ct).ConfigureAwait(false), true),
             UpsertOperation u => Outcome(await UpsertAsync(u.Write, ct).ConfigureAwait(false)),
-            DeleteOperation d => new TransactionOutcome(await DeleteAsync(d.ResourceType, d.Id, d.IfMatchVersion, ct).ConfigureAwait(false), false),
+            DeleteOperation d => new TransactionOutcome(await DeleteAsync(d.ResourceType, d.Id, d.IfMatchVersion, ct, d.Audit).ConfigureAwait(false), false),
             _ => throw new ArgumentException($"Unknown transaction operation {operations[0].GetType().Name}."),
         }];
     }

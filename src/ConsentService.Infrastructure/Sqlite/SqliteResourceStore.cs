@@ -150,7 +150,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
                     CreateOperation { IfNoneExist: { } condition } c => Conditional(s, c, condition),
                     CreateOperation c => new TransactionOutcome(CreateInTransaction(s, c.Write), true),
                     UpsertOperation u => UpsertOutcome(UpsertInTransaction(s, u.Write)),
-                    DeleteOperation d => new TransactionOutcome(DeleteInTransaction(s, d.ResourceType, d.Id, d.IfMatchVersion), false),
+                    DeleteOperation d => new TransactionOutcome(DeleteInTransaction(s, d.ResourceType, d.Id, d.IfMatchVersion, d.Audit), false),
                     _ => throw new ArgumentException($"Unknown transaction operation {operations[i].GetType().Name}."),
                 };
             }
