@@ -75,20 +75,34 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
         var ids = new string[targets.Length];
         var conditions = new (SearchQuery Query, string? MatchId)?[targets.Length];
 
+        // Conditional creates: every criterion parsed first (the first bad one is the error, in entry order), then
+        // searched on all cores (a backlog load carries one per entry); the store checks each again in its transaction.
+        var queries = new SearchQuery?[targets.Length];
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (targets[i].Method == Bundle.HTTPVerb.POST && bundle.Entry[i].Request!.IfNoneExist is { } ifNoneExist && !string.IsNullOrWhiteSpace(ifNoneExist))
+            {
+                queries[i] = SearchRequestParser.Parse(targets[i].Type, QueryString.Parse(ifNoneExist), strict: true).Query with { Count = 2 };
+            }
+        }
+        var matches = new IReadOnlyList<StoredResource>[targets.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Length).Where(i => queries[i] is not null),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
+            async (i, token) => matches[i] = (await store.SearchAsync(queries[i]!, token).ConfigureAwait(false)).Resources).ConfigureAwait(false);
+
         for (var i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
             var entry = bundle.Entry[i];
             ids[i] = target.Id ?? Guid.NewGuid().ToString();
-            if (target.Method == Bundle.HTTPVerb.POST && !string.IsNullOrWhiteSpace(entry.Request!.IfNoneExist))
+            if (queries[i] is { } query)
             {
-                var query = SearchRequestParser.Parse(target.Type, QueryString.Parse(entry.Request.IfNoneExist), strict: true).Query with { Count = 2 };
-                var found = await store.SearchAsync(query, ct).ConfigureAwait(false);
-                if (found.Resources.Count > 1)
+                var found = matches[i];
+                if (found.Count > 1)
                 {
                     throw new PreconditionFailedException($"Bundle.entry[{i}]: the conditional create criteria match more than one resource.");
                 }
-                var match = found.Resources.Count == 1 ? found.Resources[0].Id : null;
+                var match = found.Count == 1 ? found[0].Id : null;
                 conditions[i] = (query, match);
                 ids[i] = match ?? ids[i];
             }

@@ -30,7 +30,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
     /// transaction. Used for decisions and, from <see cref="SqliteResourceStore"/>, with resource versions.</summary>
     internal static int AppendInTransaction(SqliteSession session, IReadOnlyList<AuditRecord> records)
     {
-        var (seq, previous) = Tail(session);
+        var (seq, previous) = session.AuditTail ?? Tail(session);
         foreach (var record in records)
         {
             seq++;
@@ -38,6 +38,7 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
             Insert(session, seq, record, previous, hash);
             session.AuditIndexPending.Add((seq, hash, record.Index)); // written in a later batch (SqliteAuditIndexer)
             previous = hash;
+            session.AuditTail = (seq, hash);
         }
         session.AuditRecordsInTransaction += records.Count;
         return records.Count;

@@ -225,13 +225,19 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
 
     private readonly record struct CurrentVersion(long Seq, int VersionId, bool Deleted);
 
+    // The writer's per-version statements run through SQLite's own API (SqliteSession.NativeStatement): in a bulk load
+    // they run for every entry on the single writer. Named parameters bind by position ($t is 1, $i is 2, ...).
     private static CurrentVersion? Current(SqliteSession s, string type, string id)
     {
-        var cmd = s.Command(CurrentSql);
-        cmd.Parameters.AddWithValue("$t", type);
-        cmd.Parameters.AddWithValue("$i", id);
-        using var row = cmd.ExecuteReader();
-        return row.Read() ? new CurrentVersion(row.GetInt64(0), row.GetInt32(1), row.GetInt64(2) != 0) : null;
+        var stmt = s.NativeStatement(CurrentSql);
+        SQLitePCL.raw.sqlite3_bind_text(stmt, 1, type);
+        SQLitePCL.raw.sqlite3_bind_text(stmt, 2, id);
+        if (!s.StepRow(stmt))
+            return null;
+        var current = new CurrentVersion(SQLitePCL.raw.sqlite3_column_int64(stmt, 0), SQLitePCL.raw.sqlite3_column_int(stmt, 1),
+            SQLitePCL.raw.sqlite3_column_int64(stmt, 2) != 0);
+        SQLitePCL.raw.sqlite3_reset(stmt);
+        return current;
     }
 
     private static void CheckIfMatch(CurrentVersion? current, int? ifMatchVersion)
@@ -244,10 +250,14 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
     {
         foreach (var key in write.UniqueKeys)
         {
-            var cmd = s.Command("SELECT id FROM unique_key WHERE type = $t AND key = $k;");
-            cmd.Parameters.AddWithValue("$t", write.ResourceType);
-            cmd.Parameters.AddWithValue("$k", key);
-            if (cmd.ExecuteScalar() is string holder && !string.Equals(holder, write.Id, StringComparison.Ordinal))
+            var stmt = s.NativeStatement("SELECT id FROM unique_key WHERE type = $t AND key = $k;");
+            SQLitePCL.raw.sqlite3_bind_text(stmt, 1, write.ResourceType);
+            SQLitePCL.raw.sqlite3_bind_text(stmt, 2, key);
+            if (!s.StepRow(stmt))
+                continue;
+            var holder = SQLitePCL.raw.sqlite3_column_text(stmt, 0).utf8_to_string();
+            SQLitePCL.raw.sqlite3_reset(stmt);
+            if (!string.Equals(holder, write.Id, StringComparison.Ordinal))
                 throw new ResourceConflictException($"A unique key of this {write.ResourceType} is held by another resource.");
         }
     }
@@ -260,15 +270,16 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         s.Written.AddRange(WriteStamps.KeysOf(type, id, write?.Index));
         var json = write is null ? "" : ResourceMetaStamp.Apply(write.Json, versionId, lastUpdated);
 
-        var insert = s.Command(
-            "INSERT INTO resource_version (type, id, version_id, last_updated, deleted, json) VALUES ($t, $i, $v, $u, $d, $j) RETURNING seq;");
-        insert.Parameters.AddWithValue("$t", type);
-        insert.Parameters.AddWithValue("$i", id);
-        insert.Parameters.AddWithValue("$v", versionId);
-        insert.Parameters.AddWithValue("$u", lastUpdated.UtcTicks);
-        insert.Parameters.AddWithValue("$d", write is null ? 1 : 0);
-        insert.Parameters.AddWithValue("$j", json);
-        var seq = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var insert = s.NativeStatement(
+            "INSERT INTO resource_version (type, id, version_id, last_updated, deleted, json) VALUES ($t, $i, $v, $u, $d, $j);");
+        SQLitePCL.raw.sqlite3_bind_text(insert, 1, type);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 2, id);
+        SQLitePCL.raw.sqlite3_bind_int(insert, 3, versionId);
+        SQLitePCL.raw.sqlite3_bind_int64(insert, 4, lastUpdated.UtcTicks);
+        SQLitePCL.raw.sqlite3_bind_int(insert, 5, write is null ? 1 : 0);
+        SQLitePCL.raw.sqlite3_bind_text(insert, 6, json);
+        s.Step(insert);
+        var seq = SQLitePCL.raw.sqlite3_last_insert_rowid(s.Connection.Handle); // seq is the rowid
 
         if (previousSeq is { } previous)
         {
@@ -287,12 +298,12 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         {
             foreach (var key in write.UniqueKeys.Distinct(StringComparer.Ordinal))
             {
-                var hold = s.Command("INSERT INTO unique_key (type, key, id, seq) VALUES ($t, $k, $i, $seq);");
-                hold.Parameters.AddWithValue("$t", type);
-                hold.Parameters.AddWithValue("$k", key);
-                hold.Parameters.AddWithValue("$i", id);
-                hold.Parameters.AddWithValue("$seq", seq);
-                hold.ExecuteNonQuery();
+                var hold = s.NativeStatement("INSERT INTO unique_key (type, key, id, seq) VALUES ($t, $k, $i, $seq);");
+                SQLitePCL.raw.sqlite3_bind_text(hold, 1, type);
+                SQLitePCL.raw.sqlite3_bind_text(hold, 2, key);
+                SQLitePCL.raw.sqlite3_bind_text(hold, 3, id);
+                SQLitePCL.raw.sqlite3_bind_int64(hold, 4, seq);
+                s.Step(hold);
             }
             SqliteIndexTables.Resources.WriteAll(s, type, seq, write.Index);
         }

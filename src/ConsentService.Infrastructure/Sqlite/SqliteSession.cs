@@ -29,6 +29,11 @@ internal sealed class SqliteSession : IDisposable
     /// <summary>Audit records appended in the open write transaction (the writer's group-commit statistics).</summary>
     public int AuditRecordsInTransaction { get; set; }
 
+    /// <summary>The last audit row's sequence and hash as of the open write transaction, once read (the chain's tail:
+    /// each append continues from it). Cleared by the writer when a transaction begins and restored when a unit's
+    /// savepoint rolls back, so it never names a row that is not there.</summary>
+    public (long Seq, string Hash)? AuditTail { get; set; }
+
     private SqliteSession(SqliteConnection connection) => Connection = connection;
 
     /// <param name="attachAuditIndex">The audit index file (<see cref="SqliteAuditIndexer"/>), attached as
@@ -136,6 +141,20 @@ internal sealed class SqliteSession : IDisposable
         SQLitePCL.raw.sqlite3_reset(stmt);
         if (rc != SQLitePCL.raw.SQLITE_DONE && rc != SQLitePCL.raw.SQLITE_ROW)
             throw new SqliteException(SQLitePCL.raw.sqlite3_errmsg(Connection.Handle).utf8_to_string(), rc);
+    }
+
+    /// <summary>Steps a statement from <see cref="NativeStatement"/> whose parameters are bound, for a query of at
+    /// most one row: true when there is a row (read its columns, then <c>sqlite3_reset</c>), false (already reset) when
+    /// there is none.</summary>
+    public bool StepRow(SQLitePCL.sqlite3_stmt stmt)
+    {
+        var rc = SQLitePCL.raw.sqlite3_step(stmt);
+        if (rc == SQLitePCL.raw.SQLITE_ROW)
+            return true;
+        SQLitePCL.raw.sqlite3_reset(stmt);
+        if (rc != SQLitePCL.raw.SQLITE_DONE)
+            throw new SqliteException(SQLitePCL.raw.sqlite3_errmsg(Connection.Handle).utf8_to_string(), rc);
+        return false;
     }
 
     public void Execute(string sql)

@@ -85,6 +85,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         long committing;
         _session.AuditRecordsInTransaction = 0;
+        _session.AuditTail = null;
         _session.Written.Clear();
         _session.AuditIndexPending.Clear();
         try
@@ -135,6 +136,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _session.Command("SAVEPOINT unit;").ExecuteNonQuery();
         var auditRecords = _session.AuditRecordsInTransaction;
+        var auditTail = _session.AuditTail;
         var auditIndexPending = _session.AuditIndexPending.Count;
         try
         {
@@ -144,6 +146,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception ex)
         {
             _session.AuditRecordsInTransaction = auditRecords;
+            _session.AuditTail = auditTail;
             _session.AuditIndexPending.RemoveRange(auditIndexPending, _session.AuditIndexPending.Count - auditIndexPending);
             _session.Command("ROLLBACK TO unit;").ExecuteNonQuery();
             _session.Command("RELEASE unit;").ExecuteNonQuery();
