@@ -42,7 +42,7 @@ public sealed class DecisionFacts(IResourceStore store)
     public async Task<long> CurrentSnapshotAsync(CancellationToken ct) => await store.CurrentSequenceAsync(ct).ConfigureAwait(false);
 
     /// <summary>Every study matching <paramref name="query"/> with its facts, streamed in chunks of
-    /// <paramref name="chunk"/>, the facts of each chunk extracted on all cores (parsing the stored JSON is most of
+    /// <paramref name="chunk"/>, the facts of each chunk extracted on all cores (reading the stored JSON is most of
     /// the work). Facts are not cached here: a cohort touches each study once.</summary>
     public async IAsyncEnumerable<IReadOnlyList<LoadedStudy>> StreamStudiesAsync(SearchQuery query, int chunk,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -70,8 +70,9 @@ public sealed class DecisionFacts(IResourceStore store)
         }
     }
 
-    private static StudyFacts Extract(StoredResource stored) =>
-        StudyFactsExtractor.Extract((ImagingStudy)Resources.StoredJson.Parse(stored.Json), stored.Id);
+    // Facts straight from the stored JSON, without Firely (issue 8: no Firely parsing on decision paths; a cohort
+    // reads every matching study's JSON, and the Firely parse was most of that work).
+    private static StudyFacts Extract(StoredResource stored) => StudyFactsExtractor.FromJson(stored.Json, stored.Id);
 
     /// <summary>The study a reference names, current at the snapshot (now when null); null when none is registered.</summary>
     public async Task<LoadedStudy?> StudyAsync(StudyReference reference, long? snapshot, CancellationToken ct)
