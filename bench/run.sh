@@ -9,7 +9,7 @@
 #   BENCH_WRK_ROUNDS      alternating service/floor wrk rounds (3)
 #   BENCH_WRK_SECONDS     seconds per wrk run (10)
 #   BENCH_CONNECTIONS     wrk connections (64)
-#   BENCH_BULK_DEADLINE   seconds after which the bulk load stops generating bundles and reports its rate (420)
+#   BENCH_BULK_DEADLINE   seconds after which the bulk load stops generating bundles and reports its rate (900)
 #   BENCH_COHORT_DEADLINE seconds after which the cohort is abandoned and reported as missed (240)
 #   BENCH_COHORT_FILTER   the cohort's filter as JSON (CT or MR of the thorax, started 2015-2025)
 #   BENCH_SKIP_ENGINE=1   skip the BenchmarkDotNet stage
@@ -231,7 +231,7 @@ loadgen batch --url "$SERVICE_URL" --token "$TOKEN" --studies-file "$WORK/seed/s
 
 # 6. Bulk load through transaction bundles, then the cohort over everything registered.
 say "bulk load: $COHORT_STUDIES studies (and their patients' consents) in transaction bundles of up to 10,000 entries"
-BULK_DEADLINE=${BENCH_BULK_DEADLINE:-420}
+BULK_DEADLINE=${BENCH_BULK_DEADLINE:-900}
 timeout $((BULK_DEADLINE + 300)) "$DOTNET" "$LOADGEN_DLL" bulk --url "$SERVICE_URL" --token "$TOKEN" --studies "$COHORT_STUDIES" \
   --bundle-entries 10000 --concurrency 2 --deadline-seconds "$BULK_DEADLINE" --out "$OUT/bulk.json" 2>&1 | tee -a "$LOG" >&2
 bulk_studies=$(awk -F: '/"studies"/ { gsub(/[ ,]/, "", $2); print $2; exit }' "$OUT/bulk.json" 2>/dev/null)

@@ -7,7 +7,7 @@ using ConsentService.LoadGen;
 // a small JSON result that `report` turns into the table.
 //   token  --key K [--key-encoding utf8|base64] --issuer I --audience A --scope "s1 s2" [--sub bench] [--actor Organization/x]
 //   seed   --url U --token T --patients 1000 --per-patient 10 --out DIR
-//   bulk   --url U --token T --studies 1000000 [--bundle-entries 10000] [--concurrency 2] [--deadline-seconds 420] --out FILE
+//   bulk   --url U --token T --studies 1000000 [--bundle-entries 10000] [--concurrency 2] [--deadline-seconds 900] --out FILE
 //   batch  --url U --token T --studies-file F [--count 10000] [--rounds 3] --out FILE
 //   cohort --url U --token T [--pid P] [--filter JSON] [--studies-registered N] [--deadline-seconds 240] --out FILE
 //   report --dir DIR
@@ -61,7 +61,7 @@ switch (args[0])
         using var client = new ServiceClient(options.Required("url"), options.Get("token", ""), 8);
         var studies = options.Long("studies", 1_000_000);
         var loader = new DataLoader(client);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(options.Int("deadline-seconds", 420)));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(options.Int("deadline-seconds", 900)));
         var outcome = await loader.BundlesAsync(DataLoader.Groups("bulk", 2, studies, 10), options.Int("bundle-entries", 10_000),
             options.Int("concurrency", 2), Console.WriteLine, ct, deadline.Token);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
