@@ -13,7 +13,7 @@ namespace ConsentService.Domain.Tests;
 /// <summary>Runs every case file under tests/conformance/cases against the engine (format: tests/conformance/README.md).</summary>
 public class ConformanceCorpusTests
 {
-    private static readonly string CaseDirectory = Path.Combine(AppContext.BaseDirectory, "conformance", "cases");
+    internal static readonly string CaseDirectory = Path.Combine(AppContext.BaseDirectory, "conformance", "cases");
     private static readonly FhirJsonDeserializer Fhir = new();
 
     public static TheoryData<string> Cases()

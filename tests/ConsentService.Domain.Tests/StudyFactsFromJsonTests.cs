@@ -11,21 +11,11 @@ namespace ConsentService.Domain.Tests;
 /// studies that exercise each element it reads.</summary>
 public class StudyFactsFromJsonTests
 {
-    private static readonly string CaseDirectory = Path.Combine(AppContext.BaseDirectory, "conformance", "cases");
-
-    public static TheoryData<string> CorpusCases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(CaseDirectory, "*.json").Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileNameWithoutExtension(file));
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(CorpusCases))]
+    [MemberData(nameof(ConformanceCorpusTests.Cases), MemberType = typeof(ConformanceCorpusTests))]
     public void Corpus_study_facts_are_the_same_from_json(string name)
     {
-        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(CaseDirectory, name + ".json")))!.AsObject();
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(ConformanceCorpusTests.CaseDirectory, name + ".json")))!.AsObject();
         var study = new FhirJsonDeserializer().Deserialize<ImagingStudy>(file["study"]!.ToJsonString());
         AssertSame(study);
     }
