@@ -54,7 +54,8 @@ public sealed class AuditIntegrityTests : IDisposable
     {
         var ids = await DecideManyAsync(5);
         Assert.True((bool)(await VerifyAsync())["valid"]!);
-        Tamper("UPDATE audit_event SET json = replace(json, '\"Permit\"', '\"Deny\"') WHERE id = $id;", ("$id", ids[2]));
+        // A decision's stored form is its decision record (DecisionAuditEvent): turn its permit into a deny.
+        Tamper("UPDATE audit_event SET json = replace(json, '\"decision\":\"permit\"', '\"decision\":\"deny\"') WHERE id = $id;", ("$id", ids[2]));
         var verify = await VerifyAsync();
         Assert.False((bool)verify["valid"]!);
         Assert.Equal(ids[2], (string?)verify["firstInvalid"]);

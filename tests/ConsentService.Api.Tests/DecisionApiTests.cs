@@ -64,7 +64,8 @@ public sealed class DecisionApiTests(ConsentServiceFactory factory) : IClassFixt
         var audit = factory.Services.GetRequiredService<IAuditLog>();
         var record = await audit.ReadAsync((string)body["decisionId"]!, CancellationToken.None);
         Assert.NotNull(record);
-        var auditEvent = Hl7.Fhir.Serialization.FhirJsonDeserializer.DEFAULT.DeserializeResource(record!.Json) as AuditEvent;
+        Assert.True(ConsentService.Application.Audit.DecisionAuditEvent.IsDecisionRecord(record!.Json)); // stored as its decision record
+        var auditEvent = Hl7.Fhir.Serialization.FhirJsonDeserializer.DEFAULT.DeserializeResource(ConsentService.Application.Audit.StoredAuditEvents.Fhir(record.Json)) as AuditEvent;
         Assert.Equal("110113", auditEvent!.Type.Code);
         Assert.Contains(auditEvent.Entity, e => e.What?.Reference == $"Patient/{patient}");
         Assert.Contains(auditEvent.Entity, e => e.What?.Identifier?.Value == $"urn:oid:{uid}");

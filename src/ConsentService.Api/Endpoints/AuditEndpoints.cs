@@ -35,7 +35,7 @@ public static class AuditEndpoints
                 var newline = "\n"u8.ToArray();
                 await foreach (var record in export.Records(ct))
                 {
-                    await response.Body.WriteAsync(Encoding.UTF8.GetBytes(record.Record.Json), ct);
+                    await response.Body.WriteAsync(Encoding.UTF8.GetBytes(StoredAuditEvents.Fhir(record.Record.Json)), ct);
                     await response.Body.WriteAsync(newline, ct);
                 }
                 var end = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AuditExportEnd(export.Cursor, export.Exported), AuditJsonContext.Default.AuditExportEnd);

@@ -111,7 +111,7 @@ public sealed class AccountDisclosuresHandler(IAuditLog log, IRequestCallerAcces
         {
             var page = await log.SearchAsync(new SearchQuery("AuditEvent", clauses, [], PageSize, offset, snapshot), ct).ConfigureAwait(false);
             snapshot = page.Snapshot;
-            events.AddRange(page.Resources.Select(r => (AuditEvent)Resources.StoredJson.Parse(r.Json)));
+            events.AddRange(page.Resources.Select(r => (AuditEvent)Resources.StoredJson.Parse(StoredAuditEvents.Fhir(r.Json))));
             if (page.Resources.Count < PageSize)
             {
                 return events;

@@ -12,8 +12,8 @@ namespace ConsentService.Application.Audit;
 /// <item>seq: the record's position on its chain, 8 bytes big-endian;</item>
 /// <item>id: the AuditEvent id in UTF-8, preceded by its byte length (4 bytes big-endian);</item>
 /// <item>recorded: the record time as UTC ticks (100 ns since 0001-01-01), 8 bytes big-endian;</item>
-/// <item>json: the stored AuditEvent JSON in UTF-8 (the canonical form: the service writes it once and the store
-/// keeps it byte for byte), preceded by its byte length (4 bytes big-endian).</item>
+/// <item>json: the stored form in UTF-8 (the FHIR AuditEvent JSON, or a decision's decision record; the service writes
+/// it once and the store keeps it byte for byte), preceded by its byte length (4 bytes big-endian).</item>
 /// </list>
 /// Hashes are written as 64 lower-case hex digits. Length prefixes make the encoding unambiguous.
 /// </summary>

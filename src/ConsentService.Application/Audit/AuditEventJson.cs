@@ -19,19 +19,23 @@ namespace ConsentService.Application.Audit;
 /// </summary>
 internal sealed class AuditEventJson : IDisposable
 {
-    private static readonly string Node = Environment.MachineName;
+    /// <summary>This node (source.site): events name the node that recorded them.</summary>
+    public static readonly string ThisNode = Environment.MachineName;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ArrayBufferWriter<byte> _buffer = new(3072);
     private readonly string _id;
     private readonly DateTimeOffset _recorded;
     private readonly string _recordedText;
+    private readonly string _node;
 
     /// <summary>Starts the event: resourceType, id, type and subtype (one coding each).</summary>
+    /// <param name="node">The node that recorded it (source.site); this node when null.</param>
     public AuditEventJson(string id, DateTimeOffset recorded, (string System, string Code, string Display) type,
-        (string System, string Code, string Display) subtype)
+        (string System, string Code, string Display) subtype, string? node = null)
     {
         _id = id;
+        _node = node ?? ThisNode;
         _recorded = recorded;
         _recordedText = recorded.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture);
         Json = new Utf8JsonWriter(_buffer, WriterOptions);
@@ -121,10 +125,10 @@ internal sealed class AuditEventJson : IDisposable
     public void Source(string sourceTypeCode, string sourceTypeDisplay)
     {
         Json.WriteStartObject("source");
-        Json.WriteString("site", Node);
+        Json.WriteString("site", _node);
         Json.WriteStartObject("observer");
         Json.WriteString("reference", ServiceDevice);
-        Json.WriteString("display", $"ConsentService@{Node}");
+        Json.WriteString("display", $"ConsentService@{_node}");
         Json.WriteEndObject();
         Json.WriteStartArray("type");
         Coding(SourceType, sourceTypeCode, sourceTypeDisplay);

@@ -22,9 +22,9 @@ public sealed class ReadAuditEventHandler(IAuditLog log, IRequestCallerAccessor 
         return version;
     }
 
-    /// <summary>An audit record as version 1 of an AuditEvent, recorded time as lastUpdated.</summary>
+    /// <summary>An audit record as version 1 of an AuditEvent (its FHIR JSON), recorded time as lastUpdated.</summary>
     public static StoredResource AsVersion(AuditRecord record) =>
-        new("AuditEvent", record.Id, 1, record.Recorded, IsDeleted: false, record.Json, Sequence: 0);
+        new("AuditEvent", record.Id, 1, record.Recorded, IsDeleted: false, StoredAuditEvents.Fhir(record.Json), Sequence: 0);
 }
 
 /// <summary>FHIR search of AuditEvents, through the audit index (same parser and paging as other types).</summary>
@@ -37,6 +37,6 @@ public sealed class SearchAuditEventsHandler(IAuditLog log, IRequestCallerAccess
         var access = callers.Caller.Require(ResourceScope.Search("AuditEvent"));
         var parsed = SearchRequestParser.Parse("AuditEvent", request.Parameters, request.Strict);
         var page = await log.SearchAsync(PatientCompartment.Apply(access, parsed.Query), cancellationToken).ConfigureAwait(false);
-        return new SearchResult(parsed, page);
+        return new SearchResult(parsed, page with { Resources = page.Resources.Select(StoredAuditEvents.Fhir).ToList() });
     }
 }

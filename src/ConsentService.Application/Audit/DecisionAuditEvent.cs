@@ -14,20 +14,127 @@ namespace ConsentService.Application.Audit;
 /// outcome 0 for a permit and 8 for a deny. One event concerns exactly one study, hence one patient. The verdict,
 /// basis and obligations travel in entity.detail. Its id is the decision's decisionId.
 /// </summary>
+/// <remarks>
+/// What is stored (and hash-chained) for a decision is its <b>decision record</b>: a small JSON object holding the
+/// facts the event states (about 500 bytes; the FHIR event is about 2,400, most of it fixed codings). Every decision
+/// writes one, so its size is what the audit costs: bytes hashed, written to the WAL, fsynced and checkpointed. The
+/// FHIR AuditEvent is rendered from it, always the same way, wherever an event is read (<see cref="StoredAuditEvents"/>):
+/// FHIR read and search, export, the accounting of disclosures, the index rebuild. The record begins with
+/// <c>{"decisionEvent":1,</c>; the number is the version of its layout.
+/// </remarks>
 public static class DecisionAuditEvent
 {
-    /// <summary>
-    /// The event's JSON is written directly (<see cref="AuditEventJson"/>: every decision writes one, so this is on
-    /// the hot path). Its content and index entries are exactly those of the equivalent <see cref="AuditEvent"/> POCO
-    /// built from <see cref="AuditEventParts"/> and indexed by <see cref="SearchIndexer"/>; a test proves it on
-    /// generated decisions.
-    /// </summary>
+    private const string Marker = "{\"decisionEvent\":1,";
+    private static readonly JsonWriterOptions RecordOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The audit record of a decision: its decision record as the stored form, with the search index entries
+    /// of the FHIR event it renders to.</summary>
     /// <param name="patientReference">The study's subject ("Patient/x"), null for an unknown study.</param>
     public static AuditRecord Build(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded)
     {
+        var fhir = Fhir(result, patientReference, caller, recorded, AuditEventJson.ThisNode);
+        return fhir with { Json = DecisionRecord(result, patientReference, caller, recorded, AuditEventJson.ThisNode) };
+    }
+
+    /// <summary>Whether a stored audit JSON is a decision record (else it is a FHIR AuditEvent).</summary>
+    public static bool IsDecisionRecord(string stored) => stored.StartsWith(Marker, StringComparison.Ordinal);
+
+    /// <summary>The FHIR AuditEvent (its JSON and index entries) a decision record renders to.</summary>
+    public static AuditRecord Render(string decisionRecord)
+    {
+        using var document = JsonDocument.Parse(decisionRecord);
+        var r = document.RootElement;
+        var recorded = new DateTimeOffset(r.GetProperty("recorded").GetInt64(), TimeSpan.Zero);
+        var obligations = r.TryGetProperty("obligations", out var list)
+            ? list.EnumerateArray().Select(o => new ObligationCoding(o[0].GetString()!, o[1].GetString()!, "")).ToArray()
+            : [];
+        var result = new DecisionResult(
+            DecisionId: r.GetProperty("id").GetString()!,
+            Decision: r.GetProperty("decision").GetString()!,
+            Basis: r.GetProperty("basis").GetString()!,
+            Study: r.GetProperty("study").GetString()!,
+            ImagingStudy: Text(r, "imagingStudy"),
+            Actor: r.GetProperty("actor").GetString()!,
+            Purpose: new PurposeCoding(Text(r, "purposeSystem"), Text(r, "purposeCode")),
+            Action: r.GetProperty("action").GetString()!,
+            At: recorded,
+            Consent: Text(r, "consent"),
+            ProvisionPath: Text(r, "provisionPath"),
+            Reasons: [],
+            Obligations: obligations,
+            Policy: new PolicyRef(r.GetProperty("policyId").GetString()!, r.GetProperty("policyVersion").GetString()!));
+        var caller = new RequestCaller(Text(r, "clientId"), Text(r, "callerActor"), Text(r, "callerPatient"), EmptyScopes, IsAuthenticated: true);
+        return Fhir(result, Text(r, "patient"), caller, recorded, r.GetProperty("node").GetString()!);
+    }
+
+    private static readonly IReadOnlySet<string> EmptyScopes = new HashSet<string>();
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>The decision record: every fact the FHIR event states, and nothing else (no reasons: they are the
+    /// caller's explanation, not part of the event).</summary>
+    private static string DecisionRecord(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded, string node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(640);
+        using (var json = new Utf8JsonWriter(buffer, RecordOptions))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("decisionEvent", 1);
+            json.WriteString("id", result.DecisionId);
+            json.WriteNumber("recorded", recorded.UtcTicks);
+            json.WriteString("node", node);
+            json.WriteString("decision", result.Decision);
+            json.WriteString("basis", result.Basis);
+            json.WriteString("study", result.Study);
+            Optional(json, "imagingStudy", result.ImagingStudy);
+            json.WriteString("actor", result.Actor);
+            Optional(json, "purposeSystem", result.Purpose.System);
+            Optional(json, "purposeCode", result.Purpose.Code);
+            json.WriteString("action", result.Action);
+            Optional(json, "consent", result.Consent);
+            Optional(json, "provisionPath", result.ProvisionPath);
+            if (result.Obligations.Count > 0)
+            {
+                json.WriteStartArray("obligations");
+                foreach (var obligation in result.Obligations)
+                {
+                    json.WriteStartArray();
+                    json.WriteStringValue(obligation.System);
+                    json.WriteStringValue(obligation.Code);
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+            }
+            json.WriteString("policyId", result.Policy.Id);
+            json.WriteString("policyVersion", result.Policy.Version);
+            Optional(json, "patient", patientReference);
+            Optional(json, "clientId", caller.ClientId);
+            Optional(json, "callerActor", caller.Actor);
+            Optional(json, "callerPatient", caller.Patient);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void Optional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    /// <summary>
+    /// The FHIR event, written directly (<see cref="AuditEventJson"/>). Its content and index entries are exactly those
+    /// of the equivalent <see cref="AuditEvent"/> POCO built from <see cref="AuditEventParts"/> and indexed by
+    /// <see cref="SearchIndexer"/>; a test proves it on generated decisions, through the decision record.
+    /// </summary>
+    private static AuditRecord Fhir(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded, string node)
+    {
         var permit = result.Decision == DecisionValues.Permit;
         using var audit = new AuditEventJson(result.DecisionId, recorded, (Dcm, SecurityAlert, "Security Alert"),
-            (BalpAuthZSubtype, AuthZConsent, "Authorization Decision using Roles and Consent"));
+            (BalpAuthZSubtype, AuthZConsent, "Authorization Decision using Roles and Consent"), node);
         var json = audit.Json;
         audit.ActionRecordedOutcome("E", permit ? "0" : "8");
         json.WriteString("outcomeDesc", permit ? "Permit" : result.Basis == DecisionValues.BasisUnknownStudy ? "Deny: unknown study" : "Deny");

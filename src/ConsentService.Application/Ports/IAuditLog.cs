@@ -1,6 +1,8 @@
 namespace ConsentService.Application.Ports;
 
-/// <summary>One AuditEvent as stored: its id (a decision's decisionId), when it was recorded, and its FHIR JSON.</summary>
+/// <summary>One AuditEvent as stored: its id (a decision's decisionId), when it was recorded, and its stored form: the
+/// FHIR AuditEvent's JSON, or for a decision its decision record (<see cref="Audit.DecisionAuditEvent"/>), which
+/// renders to the FHIR event. Readers go through <see cref="Audit.StoredAuditEvents"/>.</summary>
 /// <remarks>The JSON string is the canonical form of the event: the store keeps it byte for byte (UTF-8) and
 /// the hash chain is computed over exactly these bytes (see <see cref="Audit.AuditChain"/>).</remarks>
 public sealed record AuditRecord(string Id, DateTimeOffset Recorded, string Json)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ConsentService.Application.Audit;
 using ConsentService.Application.Ports;
 using ConsentService.Application.Search;
 using Hl7.Fhir.Serialization;
@@ -250,7 +251,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 using var row = cmd.ExecuteReader();
                 while (row.Read())
                 {
-                    rows.Add((row.GetInt64(0), row.GetString(1), SearchIndexer.Extract(Application.Resources.StoredJson.Parse(row.GetString(2)))));
+                    rows.Add((row.GetInt64(0), row.GetString(1), StoredAuditEvents.Index(row.GetString(2))));
                 }
             }
             if (rows.Count == 0)

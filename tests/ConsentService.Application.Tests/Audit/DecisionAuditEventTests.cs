@@ -48,14 +48,22 @@ public sealed class DecisionAuditEventTests
         var recorded = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(variant * 1234567);
         var patient = unknown ? null : "Patient/p-1";
 
-        var direct = DecisionAuditEvent.Build(result, patient, caller, recorded);
+        var stored = DecisionAuditEvent.Build(result, patient, caller, recorded);
         var model = Record(Model(result, patient, caller, recorded));
 
-        Assert.Equal(model.Id, direct.Id);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(model.Json), JsonNode.Parse(direct.Json)), $"{direct.Json}\n!=\n{model.Json}");
-        Assert.Equal(model.Index.Select(Key).Order(), direct.Index.Select(Key).Order());
-        var parsed = FhirJsonDeserializer.STRICT.DeserializeResource(direct.Json);
-        Assert.Equal(direct.Index.Select(Key).Order(), SearchIndexer.Extract(parsed).Select(Key).Order());
+        // What is stored (and chained) is the decision record; read, it is exactly the model's FHIR event.
+        Assert.True(DecisionAuditEvent.IsDecisionRecord(stored.Json), stored.Json);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(stored.Json) * 3 < System.Text.Encoding.UTF8.GetByteCount(model.Json),
+            $"the decision record ({stored.Json.Length} chars) should be a fraction of the event ({model.Json.Length})");
+        Assert.DoesNotContain("not written to the audit event", stored.Json); // reasons are not part of the event
+        var fhir = StoredAuditEvents.Fhir(stored.Json);
+        Assert.Equal(model.Id, stored.Id);
+        Assert.Equal(recorded, stored.Recorded);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(model.Json), JsonNode.Parse(fhir)), $"{fhir}\n!=\n{model.Json}");
+        Assert.Equal(model.Index.Select(Key).Order(), stored.Index.Select(Key).Order());
+        Assert.Equal(stored.Index.Select(Key).Order(), StoredAuditEvents.Index(stored.Json).Select(Key).Order());
+        var parsed = FhirJsonDeserializer.STRICT.DeserializeResource(fhir);
+        Assert.Equal(stored.Index.Select(Key).Order(), SearchIndexer.Extract(parsed).Select(Key).Order());
     }
 
     private static string Key(Ports.SearchIndexEntry e) => $"{e.Parameter}|{e.Type}|{e.System}|{e.Value}|{e.Low?.UtcTicks}|{e.High?.UtcTicks}";
