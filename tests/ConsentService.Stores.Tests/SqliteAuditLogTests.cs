@@ -45,6 +45,35 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_unit_rolled_back_after_appending_leaves_no_gap_in_the_chain_for_the_units_after_it()
+    {
+        using var hold = new ManualResetEventSlim();
+        using var running = new ManualResetEventSlim();
+        // Occupy the writer so that the next three units form one transaction: the chain's tail, kept for the
+        // transaction, must go back to "a" when "b" rolls back, so that "c" follows "a".
+        var blocker = _store.Writer.ExecuteAsync(_ => { running.Set(); hold.Wait(); return 0; }, None);
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var a = _store.Writer.ExecuteAsync(s => SqliteAuditLog.AppendInTransaction(s, [Record("a")]), None);
+        var b = _store.Writer.ExecuteAsync<int>(s =>
+        {
+            SqliteAuditLog.AppendInTransaction(s, [Record("b1"), Record("b2")]);
+            throw new ResourceConflictException("b fails after appending");
+        }, None);
+        var c = _store.Writer.ExecuteAsync(s => SqliteAuditLog.AppendInTransaction(s, [Record("c")]), None);
+        hold.Set();
+        await blocker;
+        await a;
+        await Assert.ThrowsAsync<ResourceConflictException>(() => b);
+        await c;
+
+        var chain = await _log.ReadChainAsync(AuditChain.SingleWriter, 0, int.MaxValue, None);
+        Assert.Equal(["a", "c"], chain.Select(r => r.Record.Id));
+        Assert.Equal([1L, 2L], chain.Select(r => r.Sequence));
+        Assert.Equal(chain[0].Hash, chain[1].PreviousHash);
+        Assert.Equal(AuditChain.Hash(chain[0].Hash, 2, "c", chain[1].Record.Recorded, chain[1].Record.Json), chain[1].Hash);
+    }
+
+    [Fact]
     public async Task A_unit_completes_only_after_commit_and_the_units_of_one_batch_become_visible_together()
     {
         using var holdFirst = new ManualResetEventSlim();
