@@ -1,3 +1,4 @@
+using ConsentService.Application;
 using ConsentService.Application.Ports;
 using ConsentService.Infrastructure.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -212,5 +213,77 @@ public sealed class SqliteStoreFileTests : IDisposable
 
         Assert.Equal(40, outcomes.Count(o => o));
         Assert.Equal(41, (await store.SearchAsync(Query() with { Count = 0, SummaryCount = true }, None)).Total);
+    }
+}
+
+/// <summary>Conditional creates in a transaction on the SQLite store, which stamps its writes: criteria searched
+/// before <see cref="CreateOperation.CheckedAt"/> are not searched again when nothing since can have changed their
+/// answer, and are whenever something may have.</summary>
+public sealed class SqliteConditionalTransactionTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempFolder _folder = new();
+    private SqliteResourceStore _store = null!;
+
+    public Task InitializeAsync()
+    {
+        _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("conditional.db") });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private static ResourceWrite WithIdentifier(string id, string value) => Write(id, [TokenEntry("identifier", "sys", value)]);
+
+    private static SearchQuery ByIdentifier(string value) => Query(Token("identifier", "sys", value));
+
+    private static CreateOperation Create(string id, string value, string? expected, long checkedAt) =>
+        new(WithIdentifier(id, value), ByIdentifier(value), expected, checkedAt);
+
+    [Fact]
+    public async Task Unchanged_criteria_create_or_match_as_prepared()
+    {
+        await _store.CreateAsync(WithIdentifier("x", "x-1"), None);
+        var checkedAt = _store.Changes.Now();
+        await _store.CreateAsync(WithIdentifier("other", "other-1"), None); // another identifier: no effect on the answer
+
+        var outcomes = await _store.TransactAsync([Create("n", "n-1", null, checkedAt), Create("x2", "x-1", "x", checkedAt)], None);
+        Assert.True(outcomes[0].Created);
+        Assert.Equal("n", outcomes[0].Resource!.Id);
+        Assert.False(outcomes[1].Created);
+        Assert.Equal("x", outcomes[1].Resource!.Id);
+        Assert.Null(await _store.ReadAsync(Consent, "x2", None));
+    }
+
+    [Fact]
+    public async Task A_match_written_after_the_criteria_were_searched_fails_the_transaction()
+    {
+        var checkedAt = _store.Changes.Now();
+        await _store.CreateAsync(WithIdentifier("first", "a-1"), None);
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => _store.TransactAsync([Create("second", "a-1", null, checkedAt)], None));
+        Assert.Null(await _store.ReadAsync(Consent, "second", None));
+    }
+
+    [Fact]
+    public async Task A_match_written_earlier_in_the_same_transaction_fails_it()
+    {
+        var checkedAt = _store.Changes.Now();
+        await Assert.ThrowsAsync<PreconditionFailedException>(() =>
+            _store.TransactAsync([Create("one", "b-1", null, checkedAt), Create("two", "b-1", null, checkedAt)], None));
+        Assert.Null(await _store.ReadAsync(Consent, "one", None));
+    }
+
+    [Fact]
+    public async Task A_matched_resource_changed_after_the_criteria_were_searched_fails_the_transaction()
+    {
+        await _store.CreateAsync(WithIdentifier("m", "c-1"), None);
+        var checkedAt = _store.Changes.Now();
+        await _store.UpsertAsync(WithIdentifier("m", "c-2"), None); // no longer carries c-1
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => _store.TransactAsync([Create("m2", "c-1", "m", checkedAt)], None));
+        Assert.Null(await _store.ReadAsync(Consent, "m2", None));
     }
 }

@@ -86,6 +86,7 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
             }
         }
         var matches = new IReadOnlyList<StoredResource>[targets.Length];
+        var checkedAt = store.Changes?.Now(); // before the searches: lets the store skip searching again (CreateOperation)
         await Parallel.ForEachAsync(Enumerable.Range(0, targets.Length).Where(i => queries[i] is not null),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
             async (i, token) => matches[i] = (await store.SearchAsync(queries[i]!, token).ConfigureAwait(false)).Resources).ConfigureAwait(false);
@@ -138,7 +139,7 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
                     // Every entry is audited as its single interaction would be, in the store's transaction.
                     Bundle.HTTPVerb.DELETE => new DeleteOperation(targets[i].Type, ids[i], targets[i].IfMatch, audit.ForWrite(null)),
                     Bundle.HTTPVerb.POST => new CreateOperation(ResourceWriteFactory.Build(resource!, ids[i], null) with { Audit = audit.ForWrite(resource) },
-                        conditions[i]?.Query, conditions[i]?.MatchId),
+                        conditions[i]?.Query, conditions[i]?.MatchId, conditions[i] is null ? null : checkedAt),
                     _ => new UpsertOperation(ResourceWriteFactory.Build(resource!, ids[i], targets[i].IfMatch) with { Audit = audit.ForWrite(resource) }),
                 };
                 operations.Add((i, operation));

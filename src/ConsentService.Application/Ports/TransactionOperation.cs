@@ -7,8 +7,10 @@ public abstract record TransactionOperation;
 /// caller has already predicted (it resolved references against it): <paramref name="ExpectedMatchId"/> null means
 /// "no match, create", an id means "exactly this resource matches, write nothing". If the store finds otherwise
 /// inside the transaction (a concurrent writer changed the answer), the whole transaction fails with
-/// <see cref="PreconditionFailedException"/> and the client may retry.</summary>
-public sealed record CreateOperation(ResourceWrite Write, SearchQuery? IfNoneExist = null, string? ExpectedMatchId = null) : TransactionOperation;
+/// <see cref="PreconditionFailedException"/> and the client may retry. <paramref name="CheckedAt"/>: the store's
+/// <see cref="WriteStamps.Now"/> taken before the criteria were searched; a store that stamps its writes need not
+/// search them again when nothing written since (nor earlier in the same transaction) can have changed the answer.</summary>
+public sealed record CreateOperation(ResourceWrite Write, SearchQuery? IfNoneExist = null, string? ExpectedMatchId = null, long? CheckedAt = null) : TransactionOperation;
 
 /// <summary>Update, or create with the given id (honours <see cref="ResourceWrite.IfMatchVersion"/>).</summary>
 public sealed record UpsertOperation(ResourceWrite Write) : TransactionOperation;

@@ -64,19 +64,27 @@ public sealed class WriteStamps
     /// over-invalidate).</summary>
     public static string PatientIdentifierKey(string value) => "patient:" + value;
 
-    /// <summary>The keys a written version touches: the resource itself and, for a Consent, the patient it names
-    /// (reference and identifiers, from its index entries). A delete version has no entries: its id is enough, as
-    /// every cached copy of a resource is keyed by its id too.</summary>
+    /// <summary>The key of a business identifier value of a resource type (the system is left out, which can only
+    /// over-invalidate): what a conditional create by identifier rests on.</summary>
+    public static string IdentifierKey(string type, string value) => "identifier:" + type + ":" + value;
+
+    /// <summary>The keys a written version touches: the resource itself, its identifiers and, for a Consent, the
+    /// patient it names (reference and identifiers, from its index entries). A delete version has no entries: its id
+    /// is enough, as every cached copy of a resource is keyed by its id too.</summary>
     public static IEnumerable<string> KeysOf(string type, string id, IReadOnlyList<SearchIndexEntry>? index)
     {
         yield return ResourceKey(type, id);
-        if (index is null || type != "Consent")
+        if (index is null)
         {
             yield break;
         }
         foreach (var entry in index)
         {
-            if (entry.Parameter == "patient" && entry.Value is { Length: > 0 } value)
+            if (entry.Parameter == "identifier" && entry.Type == SearchParamType.Token && entry.Value is { Length: > 0 } identifier)
+            {
+                yield return IdentifierKey(type, identifier);
+            }
+            else if (type == "Consent" && entry.Parameter == "patient" && entry.Value is { Length: > 0 } value)
             {
                 yield return entry.Type == SearchParamType.Reference ? PatientReferenceKey(value) : PatientIdentifierKey(value);
             }

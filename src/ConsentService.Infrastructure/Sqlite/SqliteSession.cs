@@ -20,7 +20,7 @@ internal sealed class SqliteSession : IDisposable
 
     /// <summary>Keys of the versions written in the open write transaction (<see cref="Application.Ports.WriteStamps.KeysOf"/>),
     /// stamped by the writer once it has committed.</summary>
-    public List<string> Written { get; } = [];
+    public HashSet<string> Written { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Index entries of the audit rows appended in the open write transaction, by row sequence, for
     /// <see cref="SqliteAuditIndexer"/> once committed.</summary>
