@@ -154,6 +154,35 @@ public sealed class BundleTests(ConsentServiceFactory factory) : IClassFixture<C
         Assert.Equal(1, await CountAsync("Consent", $"data=ImagingStudy/{existing.Id}"));
     }
 
+    [Theory]
+    [InlineData("_summary=count")]
+    [InlineData("_count=0")]
+    [InlineData("_offset=1")]
+    [InlineData("_snapshot=1")]
+    public async System.Threading.Tasks.Task Conditional_create_criteria_ignore_paging_summary_and_snapshot(string extra)
+    {
+        // Such parameters in the criteria would hide the existing match and let a duplicate in.
+        var patient = TestData.NewId();
+        var identifier = $"urn:test:consent|{TestData.NewId()}";
+        var existing = TestData.Consent(patient);
+        existing.Identifier = [new Identifier("urn:test:consent", identifier.Split('|')[1])];
+        var stored = await factory.FhirClient().CreateAsync(existing);
+        var again = TestData.Consent(patient);
+        again.Identifier = [.. existing.Identifier];
+
+        var (status, body) = await SendAsync(new Bundle { Type = Bundle.BundleType.Transaction, Entry = [Post(again, ifNoneExist: $"identifier={identifier}&{extra}")] });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var response = new FhirJsonDeserializer().Deserialize<Bundle>(body);
+        Assert.Equal("200 OK", response.Entry[0].Response!.Status);
+        Assert.Equal($"Consent/{stored!.Id}/_history/1", response.Entry[0].Response!.Location);
+
+        using var http = factory.CreateClient();
+        using var single = new HttpRequestMessage(HttpMethod.Post, "/fhir/Consent") { Content = new StringContent(TestData.Json(again), Encoding.UTF8, "application/fhir+json") };
+        single.Headers.Add("If-None-Exist", $"identifier={identifier}&{extra}");
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(single)).StatusCode);
+        Assert.Equal(1, await CountAsync("Consent", $"patient=Patient/{patient}"));
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task Batch_succeeds_and_fails_per_entry()
     {

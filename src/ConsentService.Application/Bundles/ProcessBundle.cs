@@ -82,7 +82,7 @@ public sealed class ProcessBundleHandler(IResourceStore store, IMediator mediato
         {
             if (targets[i].Method == Bundle.HTTPVerb.POST && bundle.Entry[i].Request!.IfNoneExist is { } ifNoneExist && !string.IsNullOrWhiteSpace(ifNoneExist))
             {
-                queries[i] = SearchRequestParser.Parse(targets[i].Type, QueryString.Parse(ifNoneExist), strict: true).Query with { Count = 2 };
+                queries[i] = SearchRequestParser.Parse(targets[i].Type, QueryString.Parse(ifNoneExist), strict: true).Query.AsCriteria();
             }
         }
         var matches = new IReadOnlyList<StoredResource>[targets.Length];

@@ -12,7 +12,13 @@ public sealed record SearchQuery(
     int Count,
     int Offset = 0,
     long? Snapshot = null,
-    bool SummaryCount = false);
+    bool SummaryCount = false)
+{
+    /// <summary>The query as the criteria of a conditional create (If-None-Exist): which resources match now, at most
+    /// the two that tell one match from several. Paging, sorting, summary and snapshot parameters of the criteria
+    /// would only hide matches (<c>_offset=1</c>, <c>_summary=count</c>, an old <c>_snapshot</c>), so they are dropped.</summary>
+    public SearchQuery AsCriteria() => this with { Sort = [], Count = 2, Offset = 0, Snapshot = null, SummaryCount = false };
+}
 
 /// <summary>One parameter of a search. Special parameters <c>_id</c> (Token, Value = id) and
 /// <c>_lastUpdated</c> (Date) address the version itself rather than index entries.</summary>

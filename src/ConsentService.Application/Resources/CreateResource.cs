@@ -20,7 +20,7 @@ public sealed class CreateResourceHandler(IResourceStore store, AuditTrail audit
             return new WriteOutcome(await store.CreateAsync(write, cancellationToken).ConfigureAwait(false), Created: true);
         }
         var condition = SearchRequestParser.Parse(write.ResourceType, QueryString.Parse(request.IfNoneExist), strict: true);
-        var (resource, created) = await store.CreateIfNoneExistAsync(write, condition.Query, cancellationToken).ConfigureAwait(false);
+        var (resource, created) = await store.CreateIfNoneExistAsync(write, condition.Query.AsCriteria(), cancellationToken).ConfigureAwait(false);
         return new WriteOutcome(resource, created);
     }
 }
