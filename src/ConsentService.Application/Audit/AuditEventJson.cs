@@ -21,7 +21,8 @@ internal sealed class AuditEventJson : IDisposable
 {
     /// <summary>This node (source.site): events name the node that recorded them.</summary>
     public static readonly string ThisNode = Environment.MachineName;
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>How the service writes audit JSON (also the decision record): no escaping beyond what JSON requires.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ArrayBufferWriter<byte> _buffer = new(3072);
     private readonly string _id;
@@ -65,14 +66,15 @@ internal sealed class AuditEventJson : IDisposable
         Add("outcome", SearchParamType.Token, null, outcome);
     }
 
-    /// <summary>The requesting client (<see cref="AuditEventParts.Client"/>) as one agent object, with its entries.</summary>
-    public void ClientAgent(RequestCaller caller)
+    /// <summary>The requesting client (<see cref="AuditEventParts.Client"/>) as one agent object, with its entries: its
+    /// OAuth client id and the actor or patient its token binds it to (<see cref="RequestCaller"/>).</summary>
+    public void ClientAgent(string? clientId, string? actor, string? patient)
     {
         Json.WriteStartObject();
         Json.WritePropertyName("type");
         Concept(Dcm, "110153", "Source Role ID");
         Json.WriteStartObject("who");
-        var literal = (caller.Actor ?? (caller.Patient is { } patient ? "Patient/" + patient : null)) is { } callerReference
+        var literal = (actor ?? (patient is not null ? "Patient/" + patient : null)) is { } callerReference
             ? FhirReferences.NormaliseLiteral(callerReference)
             : null;
         if (literal is not null)
@@ -86,7 +88,7 @@ internal sealed class AuditEventJson : IDisposable
         {
             Add("patient", SearchParamType.Reference, null, literal!);
         }
-        if (caller.ClientId is { } clientId)
+        if (clientId is not null)
         {
             if (callerIsPatient)
             {
@@ -100,7 +102,7 @@ internal sealed class AuditEventJson : IDisposable
             Json.WriteEndObject();
             Add("agent", SearchParamType.Token, null, clientId);
         }
-        Json.WriteString("display", caller.ClientId ?? "anonymous");
+        Json.WriteString("display", clientId ?? "anonymous");
         Json.WriteEndObject();
         Json.WriteBoolean("requestor", true);
         Json.WriteEndObject();
@@ -174,14 +176,15 @@ internal sealed class AuditEventJson : IDisposable
         Coding(EntityRole, "4", "Domain Resource");
     }
 
-    /// <summary>Ends the event and returns it as a record: the JSON and the index entries, with the date entry.</summary>
-    public AuditRecord Finish()
+    /// <summary>Ends the event and returns it as a record: the JSON and the index entries, with the date entry.
+    /// Without <paramref name="withJson"/> the record's JSON is empty (the caller stores another form).</summary>
+    public AuditRecord Finish(bool withJson = true)
     {
         Json.WriteEndObject();
         Json.Flush();
         FhirDateRange.TryParse(_recordedText, out var low, out var high);
         Index.Add(new SearchIndexEntry("date", SearchParamType.Date, null, null, low, high));
-        return new AuditRecord(_id, _recorded, Encoding.UTF8.GetString(_buffer.WrittenSpan)) { Index = Index };
+        return new AuditRecord(_id, _recorded, withJson ? Encoding.UTF8.GetString(_buffer.WrittenSpan) : "") { Index = Index };
     }
 
     /// <summary>Adds an entry once (the indexer keeps one entry per distinct value of a parameter).</summary>

@@ -25,14 +25,14 @@ namespace ConsentService.Application.Audit;
 public static class DecisionAuditEvent
 {
     private const string Marker = "{\"decisionEvent\":1,";
-    private static readonly JsonWriterOptions RecordOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The audit record of a decision: its decision record as the stored form, with the search index entries
     /// of the FHIR event it renders to.</summary>
     /// <param name="patientReference">The study's subject ("Patient/x"), null for an unknown study.</param>
     public static AuditRecord Build(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded)
     {
-        var fhir = Fhir(result, patientReference, caller, recorded, AuditEventJson.ThisNode);
+        // The FHIR event is written only for its index entries; its JSON is not kept (readers render it from the record).
+        var fhir = Fhir(result, patientReference, caller.ClientId, caller.Actor, caller.Patient, recorded, AuditEventJson.ThisNode, withJson: false);
         return fhir with { Json = DecisionRecord(result, patientReference, caller, recorded, AuditEventJson.ThisNode) };
     }
 
@@ -63,11 +63,9 @@ public static class DecisionAuditEvent
             Reasons: [],
             Obligations: obligations,
             Policy: new PolicyRef(r.GetProperty("policyId").GetString()!, r.GetProperty("policyVersion").GetString()!));
-        var caller = new RequestCaller(Text(r, "clientId"), Text(r, "callerActor"), Text(r, "callerPatient"), EmptyScopes, IsAuthenticated: true);
-        return Fhir(result, Text(r, "patient"), caller, recorded, r.GetProperty("node").GetString()!);
+        return Fhir(result, Text(r, "patient"), Text(r, "clientId"), Text(r, "callerActor"), Text(r, "callerPatient"), recorded,
+            r.GetProperty("node").GetString()!, withJson: true);
     }
-
-    private static readonly IReadOnlySet<string> EmptyScopes = new HashSet<string>();
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
@@ -77,7 +75,7 @@ public static class DecisionAuditEvent
     private static string DecisionRecord(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded, string node)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(640);
-        using (var json = new Utf8JsonWriter(buffer, RecordOptions))
+        using (var json = new Utf8JsonWriter(buffer, AuditEventJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteNumber("decisionEvent", 1);
@@ -130,7 +128,8 @@ public static class DecisionAuditEvent
     /// of the equivalent <see cref="AuditEvent"/> POCO built from <see cref="AuditEventParts"/> and indexed by
     /// <see cref="SearchIndexer"/>; a test proves it on generated decisions, through the decision record.
     /// </summary>
-    private static AuditRecord Fhir(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded, string node)
+    private static AuditRecord Fhir(DecisionResult result, string? patientReference, string? clientId, string? callerActor,
+        string? callerPatient, DateTimeOffset recorded, string node, bool withJson)
     {
         var permit = result.Decision == DecisionValues.Permit;
         using var audit = new AuditEventJson(result.DecisionId, recorded, (Dcm, SecurityAlert, "Security Alert"),
@@ -154,7 +153,7 @@ public static class DecisionAuditEvent
         json.WriteEndArray();
         json.WriteEndObject();
         audit.Add("agent", SearchParamType.Reference, null, result.Actor);
-        audit.ClientAgent(caller);
+        audit.ClientAgent(clientId, callerActor, callerPatient);
         audit.ServerAgent();
         json.WriteEndArray();
         audit.Source("6", "Security Server");
@@ -188,7 +187,7 @@ public static class DecisionAuditEvent
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        return audit.Finish();
+        return audit.Finish(withJson);
     }
 
     private static void Purpose(Utf8JsonWriter json, PurposeCoding purpose)

@@ -35,7 +35,7 @@ public static class ResourceAuditEvents
         var json = audit.Json;
         audit.ActionRecordedOutcome(action, "0");
         json.WriteStartArray("agent");
-        audit.ClientAgent(caller);
+        audit.ClientAgent(caller.ClientId, caller.Actor, caller.Patient);
         audit.ServerAgent();
         json.WriteEndArray();
         audit.Source("4", "Application Server");
@@ -116,7 +116,7 @@ public static class ResourceAuditEvents
     }
 
     /// <summary>The version an event concerns: <c>Type/id/_history/v</c>.</summary>
-    public static string VersionReference(StoredResource version) =>
+    private static string VersionReference(StoredResource version) =>
         $"{version.ResourceType}/{version.Id}/_history/{version.VersionId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>An ImagingStudy's DICOM Study Instance UID as the identifier of its entity (its first UID), else none.</summary>
