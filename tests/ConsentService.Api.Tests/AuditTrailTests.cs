@@ -140,6 +140,10 @@ public class AuditTrailTests(ConsentServiceFactory factory) : IClassFixture<Cons
         Assert.Equal([seeded.DecisionId], (await SearchAsync($"{p}&agent={Vendor}")).Select(e => e.Id));
         Assert.Equal([seeded.DecisionId], (await SearchAsync($"{p}&type={Dcm}|110113")).Select(e => e.Id));
         Assert.Equal([seeded.DecisionId], (await SearchAsync($"{p}&subtype=AuthZ-Consent")).Select(e => e.Id));
+        Assert.Equal([seeded.DecisionId], (await SearchAsync($"{p}&type={Dcm}|")).Select(e => e.Id)); // by system alone
+        Assert.Equal(2, (await SearchAsync($"{p}&type=http://terminology.hl7.org/CodeSystem/audit-event-type|")).Count);
+        Assert.Empty(await SearchAsync($"{p}&type=http://example.org/other|110113"));
+        Assert.Equal(3, (await SearchAsync($"{p}&action=|C,|E")).Count); // codes without a system
         Assert.Equal([seeded.DecisionId], (await SearchAsync($"{p}&decision=permit")).Select(e => e.Id));
         Assert.Empty(await SearchAsync($"{p}&decision=deny"));
         Assert.Equal(2, (await SearchAsync($"{p}&action=C")).Count);

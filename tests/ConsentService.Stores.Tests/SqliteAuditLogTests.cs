@@ -187,6 +187,16 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         Assert.Empty((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "other")], [], 10), None)).Resources);
     }
 
+    /// <summary>Runs <paramref name="sql"/> on the audit index file directly (the store closed); returns its first value.</summary>
+    private object? OnIndexFile(string sql)
+    {
+        using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = SqliteAuditIndexer.PathFor(_folder.File("audit.db")), Pooling = false }.ToString());
+        raw.Open();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
     [Fact]
     public async Task Rows_a_crash_left_without_index_entries_are_indexed_when_the_store_opens()
     {
@@ -200,13 +210,7 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         await _store.DisposeAsync();
 
         // What a crash between a commit and its index batch leaves: the rows, no entries in the index file, upto below them.
-        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = SqliteAuditIndexer.PathFor(_folder.File("audit.db")), Pooling = false }.ToString()))
-        {
-            raw.Open();
-            using var cmd = raw.CreateCommand();
-            cmd.CommandText = "DELETE FROM audit_token; DELETE FROM audit_reference; DELETE FROM audit_date; DELETE FROM audit_string; UPDATE audit_index_state SET upto = 0;";
-            cmd.ExecuteNonQuery();
-        }
+        OnIndexFile("DELETE FROM audit_token; DELETE FROM audit_reference; DELETE FROM audit_date; DELETE FROM audit_string; UPDATE audit_index_state SET upto = 0;");
 
         _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("audit.db") });
         _log = new SqliteAuditLog(_store);
@@ -221,6 +225,29 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         _log = new SqliteAuditLog(_store);
         found = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "crash")], [], 10), None);
         Assert.Equal(["r1", "r2"], found.Resources.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task An_index_file_with_the_former_token_index_by_system_keeps_its_entries_and_loses_that_index()
+    {
+        static AuditRecord Event(string id) => new(id, DateTimeOffset.UtcNow,
+            $$"""{"resourceType":"AuditEvent","id":"{{id}}","type":{"system":"urn:test","code":"old"},"recorded":"2026-01-01T00:00:00Z"}""")
+        {
+            Index = [TokenEntry("type", "urn:test", "old")],
+        };
+        await _log.AppendAsync([Event("o1")], None);
+        Assert.Single((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "old")], [], 10), None)).Resources);
+        await _store.DisposeAsync();
+        OnIndexFile("CREATE INDEX ix_audit_token_system ON audit_token (param, system, value, seq);");
+
+        _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("audit.db") });
+        _log = new SqliteAuditLog(_store);
+        Assert.Single((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "old")], [], 10), None)).Resources);
+        Assert.Single((await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", null)], [], 10), None)).Resources);
+        await _store.DisposeAsync();
+        Assert.Equal(0L, OnIndexFile("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_audit_token_system';"));
+        _store = new SqliteResourceStore(new SqliteOptions { Path = _folder.File("audit.db") });
+        _log = new SqliteAuditLog(_store);
     }
 
     [Fact]

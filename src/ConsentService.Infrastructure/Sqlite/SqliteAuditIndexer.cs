@@ -31,10 +31,11 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     // The same columns as the resources' search_* tables (SqliteSearch queries both alike), but each table is
     // clustered on its main lookup key (WITHOUT ROWID): an entry is one b-tree insert there instead of a row plus an
     // index entry. An entry repeated within one event is kept once (set semantics, INSERT OR IGNORE).
+    // Tokens have no second index by system: every AuditEvent token search names a code (served by the key), and a
+    // search by system alone ("system|") scans its parameter's entries instead of doubling every token insert.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS audit_token (param TEXT NOT NULL, value TEXT NOT NULL, system TEXT NOT NULL, seq INTEGER NOT NULL,
             PRIMARY KEY (param, value, system, seq)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS ix_audit_token_system ON audit_token (param, system, value, seq);
         CREATE TABLE IF NOT EXISTS audit_reference (param TEXT NOT NULL, ref_id TEXT NOT NULL, ref_type TEXT NOT NULL, seq INTEGER NOT NULL,
             PRIMARY KEY (param, ref_id, ref_type, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit_date (param TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, seq INTEGER NOT NULL,
@@ -86,6 +87,8 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 session.Execute(Schema);
                 session.Execute($"PRAGMA user_version={SchemaVersion};");
             }
+            // Files written before the token index by system was dropped (same layout otherwise, nothing to rebuild).
+            session.Execute("DROP INDEX IF EXISTS ix_audit_token_system;");
             rebuilt = Recover(main, session);
             return new SqliteAuditIndexer(session);
         }

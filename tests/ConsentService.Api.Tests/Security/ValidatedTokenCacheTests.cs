@@ -1,5 +1,8 @@
 using System.Text;
 using ConsentService.Api.Security;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ConsentService.Api.Tests.Security;
@@ -92,3 +95,54 @@ public sealed class ValidatedTokenCacheTests
         Assert.IsType<SecurityTokenExpiredException>(late.Exception);
     }
 }
+
+/// <summary>Through the real pipeline: JwtBearer hands the handler a fresh copy of its parameters on every request, and
+/// a token is still validated in full only once (the cache compares what the parameters trust, not the object).</summary>
+public sealed class ValidatedTokenCachePipelineTests(SecureServiceFactory factory) : SecurityTestBase(factory), IClassFixture<SecureServiceFactory>
+{
+    [Fact]
+    public async Task A_token_sent_on_several_requests_is_validated_once()
+    {
+        var cache = Factory.Services.GetRequiredService<ValidatedTokenCache>();
+        // A token no other test sends: its own subject.
+        var token = (TestToken.Vendor() with { Subject = "cache-" + Guid.NewGuid().ToString("N") }).Build();
+        var (_, uid, _, _) = await SeedPatientAsync();
+        var before = cache.Validations;
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await DecideAsync(token, new { study = uid, actor = Vendor });
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status);
+        }
+        Assert.Equal(before + 1, cache.Validations);
+    }
+
+    [Fact]
+    public void A_copy_of_the_parameters_is_the_same_trust_and_another_key_issuer_or_audience_is_not()
+    {
+        var configured = Factory.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>()
+            .Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
+        Assert.True(ValidatedTokenCache.SameTrust(configured, configured.Clone()));
+
+        var otherKey = configured.Clone();
+        otherKey.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SecureServiceFactory.SigningKey));
+        var extraKey = configured.Clone();
+        extraKey.IssuerSigningKeys = [new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-signing-key-of-at-least-32-bytes-XYZ"))];
+        var otherIssuer = configured.Clone();
+        otherIssuer.ValidIssuers = ["https://evil.example/realms/hospital"];
+        var otherAudience = configured.Clone();
+        otherAudience.ValidAudience = "another-service";
+        var otherAlgorithms = configured.Clone();
+        otherAlgorithms.ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.HmacSha512];
+        var longerSkew = configured.Clone();
+        longerSkew.ClockSkew += TimeSpan.FromMinutes(1);
+        var noLifetime = configured.Clone();
+        noLifetime.ValidateLifetime = false;
+        var ownLifetime = configured.Clone();
+        ownLifetime.LifetimeValidator = (_, _, _, _) => true;
+        foreach (var other in new[] { otherKey, extraKey, otherIssuer, otherAudience, otherAlgorithms, longerSkew, noLifetime, ownLifetime })
+        {
+            Assert.False(ValidatedTokenCache.SameTrust(configured, other));
+        }
+    }
+}
+
