@@ -93,6 +93,7 @@ public class AuditTrailTests(ConsentServiceFactory factory) : IClassFixture<Cons
             rest.Select(e => e.Action!.Value));
         Assert.All(rest, e => Assert.Contains(e.Entity, x => x.What?.Reference == $"Patient/{seeded.Patient}" && x.Role?.Code == "1"));
         Assert.Equal($"urn:oid:{seeded.Uid}", rest[0].Entity[0].What!.Identifier!.Value);
+        Assert.All(rest, e => Assert.Equal(7, Guid.Parse(e.Id!).Version)); // event ids in time order (AuditEventParts.NewEventId)
     }
 
     [Fact]

@@ -56,6 +56,40 @@ public sealed class DecisionApiTests(ConsentServiceFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Decision_ids_are_in_the_time_order_of_the_request_and_so_reveal_no_grouping_by_patient()
+    {
+        // Three patients, three studies each, asked interleaved: the service loads each patient's consents once, but
+        // decides (and so names) the studies in request order, so sorting the ids gives back only the request order.
+        var client = factory.FhirClient();
+        var studies = new List<string>[3];
+        for (var p = 0; p < studies.Length; p++)
+        {
+            var patient = TestData.NewId();
+            studies[p] = [];
+            for (var s = 0; s < 3; s++)
+            {
+                var uid = TestData.NewUid();
+                await client.CreateAsync(TestData.Study(patient, uid));
+                studies[p].Add(uid);
+            }
+            await client.CreateAsync(TestData.Consent(patient));
+        }
+        var interleaved = Enumerable.Range(0, 3).SelectMany(s => studies.Select(p => p[s])).ToArray();
+        using var http = factory.CreateClient();
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var (status, body) = await PostAsync(http, "/api/v1/decisions/batch", new { studies = interleaved, actor = Vendor });
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.Equal(HttpStatusCode.OK, status);
+        var ids = body["results"]!.AsArray().Select(r => (string)r!["decisionId"]!).ToArray();
+        Assert.Equal(interleaved, body["results"]!.AsArray().Select(r => (string)r!["study"]!));
+        Assert.All(ids, id => Assert.Equal(7, Guid.Parse(id).Version));
+        var times = ids.Select(id => Convert.ToInt64(id.Replace("-", "", StringComparison.Ordinal)[..12], 16)).ToArray();
+        Assert.All(times, t => Assert.InRange(t, before, after));
+        Assert.Equal(times.Order(), times); // non-decreasing in request order
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Decision_is_recorded_durably_as_an_audit_event_with_its_id()
     {
         var (patient, uid, _) = await SeedAsync();

@@ -35,6 +35,21 @@ public static class AuditEventParts
     /// parameter <c>decision</c> reads it.</summary>
     public const string DecisionDetail = "decision";
 
+    /// <summary>
+    /// A new AuditEvent id (and so decision id): a version-7 UUID, its first 48 bits the current time in
+    /// milliseconds, the other 74 random. Ids in time order are appended to the audit table's unique id index instead
+    /// of being written into a random page of it: with random ids every decision dirtied one more 4 KB page, which
+    /// grew the WAL of a 119,000-study cohort from 118 to 696 MB (docs/performance.md).
+    /// </summary>
+    /// <remarks>
+    /// What the time order tells: when the event was recorded (the event says so itself, <c>recorded</c>), and the
+    /// order in which one request's decisions were made, which is the order its caller already sees (a batch's
+    /// results are decided in request order, a cohort's are streamed in the order decided). Within a millisecond the
+    /// order is random. Resource ids (Consent, ImagingStudy) stay random: an ImagingStudy id in a decision answer that
+    /// carried its registration time would let a vendor group studies registered together.
+    /// </remarks>
+    public static string NewEventId() => Guid.CreateVersion7().ToString();
+
     /// <summary>This service as a FHIR reference (source.observer, the server agent).</summary>
     public const string ServiceDevice = "Device/consent-service";
 

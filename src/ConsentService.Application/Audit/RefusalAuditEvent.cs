@@ -26,7 +26,7 @@ public static class RefusalAuditEvent
         ArgumentNullException.ThrowIfNull(refusal);
         var audit = new AuditEvent
         {
-            Id = Guid.NewGuid().ToString(),
+            Id = NewEventId(),
             Type = new Coding(Dcm, SecurityAlert, "Security Alert"),
             Subtype = [refusal.Interaction is "read" or "vread" or "update" or "patch" or "delete" or "history-instance"
                 or "history-type" or "create" or "search-type" or "search-system" or "history-system" or "capabilities"

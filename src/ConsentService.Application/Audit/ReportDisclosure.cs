@@ -73,7 +73,7 @@ public sealed class ReportDisclosureHandler(AuditTrail trail, DecisionFacts fact
         {
             audit.Entity.Add(PatientEntity(patient));
         }
-        audit.Id = Guid.NewGuid().ToString();
+        audit.Id = NewEventId();
         if (audit.Meta is { } meta)
         {
             meta.VersionId = null;

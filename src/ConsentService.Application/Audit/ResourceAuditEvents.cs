@@ -30,7 +30,7 @@ public static class ResourceAuditEvents
             : ("update", "U");
         var subject = resource ?? (previous is { IsDeleted: false } ? Parse(previous.Json) : null);
         var patient = PatientOf(subject);
-        using var audit = new AuditEventJson(Guid.NewGuid().ToString(), written.LastUpdated,
+        using var audit = new AuditEventJson(NewEventId(), written.LastUpdated,
             (AuditEventType, "rest", "Restful Operation"), (RestfulInteraction, interaction, interaction));
         var json = audit.Json;
         audit.ActionRecordedOutcome(action, "0");
@@ -95,7 +95,7 @@ public static class ResourceAuditEvents
 
     private static AuditEvent Rest(string interaction, AuditEvent.AuditEventAction action, DateTimeOffset recorded, RequestCaller caller) => new()
     {
-        Id = Guid.NewGuid().ToString(),
+        Id = NewEventId(),
         Type = AuditEventParts.Rest,
         Subtype = [Interaction(interaction)],
         Action = action,

@@ -202,7 +202,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
 
     private static DecisionResult Map(Decision decision, LoadedStudy study, string actor, PurposeCoding purpose, string action,
         DateTimeOffset instant, PolicyRef policy) => new(
-            DecisionId: Guid.NewGuid().ToString(),
+            DecisionId: AuditEventParts.NewEventId(),
             Decision: decision.Verdict == Verdict.Permit ? DecisionValues.Permit : DecisionValues.Deny,
             Basis: decision.Basis == DecisionBasis.Consent ? DecisionValues.BasisConsent : DecisionValues.BasisPolicy,
             Study: study.Facts.Uid ?? "",
@@ -219,7 +219,7 @@ public sealed class DecisionService(DecisionFacts facts, IAuditLog audit, Decisi
 
     private static DecisionResult Unknown(StudyReference study, string actor, PurposeCoding purpose, string action,
         DateTimeOffset instant, PolicyRef policy) => new(
-            DecisionId: Guid.NewGuid().ToString(),
+            DecisionId: AuditEventParts.NewEventId(),
             Decision: DecisionValues.Deny,
             Basis: DecisionValues.BasisUnknownStudy,
             Study: study.Uid ?? "",
