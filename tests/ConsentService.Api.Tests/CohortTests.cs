@@ -176,3 +176,37 @@ public sealed class CohortTests(ConsentServiceFactory factory) : IClassFixture<C
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>The order of a cohort's lines shows a vendor nothing about which studies belong together: studies
+/// registered patient by patient come out in ImagingStudy id order (ids are random), not in registration order.</summary>
+public sealed class CohortOrderTests(ConsentServiceFactory factory) : IClassFixture<ConsentServiceFactory>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task Lines_come_in_imaging_study_id_order_not_patient_by_patient()
+    {
+        var client = factory.FhirClient();
+        var registered = new List<(string Patient, string StudyId)>();
+        for (var p = 0; p < 4; p++)
+        {
+            var patient = TestData.NewId();
+            await client.CreateAsync(TestData.Consent(patient));
+            for (var s = 0; s < 4; s++)
+            {
+                var study = await client.CreateAsync(TestData.Study(patient, TestData.NewUid(), "PT", "69536005"));
+                registered.Add((patient, study!.Id!));
+            }
+        }
+        using var http = factory.CreateClient();
+        var body = new { actor = "Organization/acme-ai", filter = new { modality = new[] { "PT" } } };
+        var response = await http.PostAsync("/api/v1/decisions/cohort", new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var streamed = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).Where(l => l["imagingStudy"] is not null)
+            .Select(l => ((string)l["imagingStudy"]!)["ImagingStudy/".Length..]).ToList();
+
+        Assert.Equal(registered.Select(r => r.StudyId).Order(StringComparer.Ordinal), streamed);
+        // Registered patient by patient, four studies each: the stream does not keep them together.
+        Assert.NotEqual(registered.Select(r => r.StudyId), streamed);
+    }
+}
+

@@ -47,9 +47,11 @@ public interface IResourceStore
 
     Task<SearchPage> SearchAsync(SearchQuery query, CancellationToken ct);
 
-    /// <summary>Every match of <paramref name="query"/> at its snapshot (now when null), in commit order, streamed:
-    /// Count, Offset, Sort and SummaryCount are ignored. For cohort selection over very many resources; the set is
-    /// the one current at the snapshot however long the caller takes to read it.</summary>
+    /// <summary>Every match of <paramref name="query"/> at its snapshot (now when null), in resource id order (ordinal),
+    /// streamed: Count, Offset, Sort and SummaryCount are ignored. For cohort selection over very many resources; the
+    /// set is the one current at the snapshot however long the caller takes to read it. Not in commit order: a cohort
+    /// streams its studies in this order, and commit order would show a vendor which studies were registered together
+    /// (one patient's backlog loaded in one go), while the id order shows only what each line's id already shows.</summary>
     IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, CancellationToken ct);
 
     /// <summary>The current, non-deleted resource holding a unique key, or null. A point lookup.</summary>

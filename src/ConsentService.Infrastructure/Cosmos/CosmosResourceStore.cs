@@ -512,7 +512,7 @@ public sealed class CosmosResourceStore : IResourceStore, IAsyncDisposable, IDis
     public async IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var (_, current) = await CurrentMatchesAsync(query, ct).ConfigureAwait(false);
-        foreach (var chunk in current.OrderBy(h => h.Seq).Chunk(100))
+        foreach (var chunk in current.OrderBy(h => h.Rid, StringComparer.Ordinal).Chunk(100))
         {
             foreach (var resource in await LoadAsync(query.ResourceType, chunk, ct).ConfigureAwait(false))
             {

@@ -429,6 +429,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         }));
     }
 
+    /// <summary>Rows read per statement of a stream.</summary>
+    private const int StreamChunk = 512;
+
     public async IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var session = _readers.Rent();
@@ -436,15 +439,29 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         {
             var now = Sequence(session);
             var snapshot = query.Snapshot is { } requested ? Math.Clamp(requested, 0, now) : now;
-            using var statement = SqliteSearch.StreamCommand(session, query, snapshot);
-            using var rows = statement.Command.ExecuteReader();
-            var count = 0;
-            while (rows.Read())
+            var sequences = new List<long>();
+            using (var order = SqliteSearch.StreamOrderCommand(session, query, snapshot))
+            using (var rows = order.Command.ExecuteReader())
+            {
+                while (rows.Read())
+                {
+                    ct.ThrowIfCancellationRequested();
+                    sequences.Add(rows.GetInt64(0));
+                }
+            }
+            // A version's row never changes once written but for valid_to, so the rows found at the snapshot are
+            // read as they were, however long the caller takes.
+            for (var first = 0; first < sequences.Count; first += StreamChunk)
             {
                 ct.ThrowIfCancellationRequested();
-                yield return SqliteRows.Read(rows);
-                if (++count % 1024 == 0)
-                    await Task.Yield(); // a long scan must not hold one thread-pool thread throughout
+                var chunk = sequences.GetRange(first, Math.Min(StreamChunk, sequences.Count - first));
+                using var statement = session.Prepared(SqliteSearch.RowsBySequenceSql);
+                statement.Command.Parameters.AddWithValue("$seqs", System.Text.Json.JsonSerializer.Serialize(chunk));
+                foreach (var resource in SqliteRows.ReadAll(statement.Command))
+                {
+                    yield return resource;
+                }
+                await Task.Yield(); // a long stream must not hold one thread-pool thread throughout
             }
         }
         finally

@@ -68,14 +68,22 @@ internal sealed class SqliteSearch
         return new SearchPage(resources, total, snapshot);
     }
 
-    /// <summary>Every match at the snapshot in commit order, for one streamed read (no count, no paging).</summary>
-    public static SqliteSession.Statement StreamCommand(SqliteSession session, SearchQuery query, long snapshot)
+    /// <summary>The sequences of every match at the snapshot, in resource id order (<see cref="IResourceStore.StreamAsync"/>:
+    /// never commit order); the rows are then read by <see cref="RowsBySequenceSql"/>, a chunk at a time.</summary>
+    /// <remarks>Sorting only (id, seq) keeps the sort small: ordering whole rows by id made SQLite sort them, JSON and
+    /// all, in memory (readers keep temporary b-trees in memory: 150 MiB more for a cohort over 119,084 studies), and
+    /// reading along the (type, id, version) index instead took a cohort from 15 to 70 s on SQLite 3.53.</remarks>
+    public static SqliteSession.Statement StreamOrderCommand(SqliteSession session, SearchQuery query, long snapshot)
     {
         var search = new SqliteSearch(query, snapshot, SqliteIndexTables.Resources);
-        var statement = session.Prepared($"SELECT {search._tables.Columns} FROM {search._tables.From} WHERE {search._where} ORDER BY r.seq;");
+        var statement = session.Prepared($"SELECT r.seq FROM {search._tables.From} WHERE {search._where} ORDER BY r.id;");
         search.Bind(statement.Command);
         return statement;
     }
+
+    /// <summary>The rows whose sequences are in <c>$seqs</c> (a JSON array), in resource id order.</summary>
+    public const string RowsBySequenceSql =
+        $"SELECT {SqliteRows.Columns} FROM resource_version r WHERE r.seq IN (SELECT value FROM json_each($seqs)) ORDER BY r.id;";
 
     private SqliteCommand Bind(SqliteCommand cmd)
     {
