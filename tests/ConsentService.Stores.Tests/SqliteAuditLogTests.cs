@@ -74,6 +74,25 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_unit_alone_in_its_transaction_that_fails_after_appending_leaves_nothing_behind()
+    {
+        // Nothing else queued: the unit runs without a savepoint, and its failure rolls the whole transaction back.
+        var b = _store.Writer.ExecuteAsync<int>(s =>
+        {
+            SqliteAuditLog.AppendInTransaction(s, [Record("b1"), Record("b2")]);
+            throw new ResourceConflictException("b fails after appending");
+        }, None);
+        await Assert.ThrowsAsync<ResourceConflictException>(() => b);
+        Assert.Null(await _log.ReadAsync("b1", None));
+        await _store.Writer.ExecuteAsync(s => SqliteAuditLog.AppendInTransaction(s, [Record("c")]), None);
+
+        var chain = await _log.ReadChainAsync(AuditChain.SingleWriter, 0, int.MaxValue, None);
+        var c = Assert.Single(chain);
+        Assert.Equal(("c", 1L, AuditChain.Genesis), (c.Record.Id, c.Sequence, c.PreviousHash));
+        Assert.Equal(AuditChain.Hash(AuditChain.Genesis, 1, "c", c.Record.Recorded, c.Record.Json), c.Hash);
+    }
+
+    [Fact]
     public async Task A_unit_completes_only_after_commit_and_the_units_of_one_batch_become_visible_together()
     {
         using var holdFirst = new ManualResetEventSlim();

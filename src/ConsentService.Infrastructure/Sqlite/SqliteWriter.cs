@@ -95,8 +95,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 _session.Transaction = tx;
                 try
                 {
-                    foreach (var unit in batch)
-                        RunInSavepoint(unit);
+                    if (batch.Count == 1)
+                    {
+                        if (!RunAlone(batch[0]))
+                        {
+                            tx.Rollback();
+                            _ended(_session, false);
+                            return;
+                        }
+                    }
+                    else
+                    {
+                        foreach (var unit in batch)
+                            RunInSavepoint(unit);
+                    }
                     committing = Stopwatch.GetTimestamp();
                     tx.Commit();
                 }
@@ -130,6 +142,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         foreach (var unit in batch)
             unit.Publish();
+    }
+
+    /// <summary>A unit alone in its transaction runs without a savepoint: SQLite copies every existing page a savepoint
+    /// changes into the sub-journal before changing it (for <c>ROLLBACK TO</c>), which for a large unit (a transaction
+    /// bundle, a batch of decisions, a batch of audit index entries) wrote more than the WAL itself; a failed unit is
+    /// undone by rolling the transaction back. Returns whether the unit succeeded.</summary>
+    private bool RunAlone(IUnit unit)
+    {
+        try
+        {
+            unit.Run(_session);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            unit.Fail(ex);
+            return false;
+        }
     }
 
     private void RunInSavepoint(IUnit unit)
