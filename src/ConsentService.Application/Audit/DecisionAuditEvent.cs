@@ -31,7 +31,7 @@ public static class DecisionAuditEvent
     /// <param name="patientReference">The study's subject ("Patient/x"), null for an unknown study.</param>
     public static AuditRecord Build(DecisionResult result, string? patientReference, RequestCaller caller, DateTimeOffset recorded)
     {
-        // The FHIR event is written only for its index entries; its JSON is not kept (readers render it from the record).
+        // Only the FHIR event's index entries are collected, nothing is written (readers render the event from the record).
         var fhir = Fhir(result, patientReference, caller.ClientId, caller.Actor, caller.Patient, recorded, AuditEventJson.ThisNode, withJson: false);
         return fhir with { Json = DecisionRecord(result, patientReference, caller, recorded, AuditEventJson.ThisNode) };
     }
@@ -133,38 +133,38 @@ public static class DecisionAuditEvent
     {
         var permit = result.Decision == DecisionValues.Permit;
         using var audit = new AuditEventJson(result.DecisionId, recorded, (Dcm, SecurityAlert, "Security Alert"),
-            (BalpAuthZSubtype, AuthZConsent, "Authorization Decision using Roles and Consent"), node);
-        var json = audit.Json;
+            (BalpAuthZSubtype, AuthZConsent, "Authorization Decision using Roles and Consent"), node, withJson);
+        var json = audit.Writer;
         audit.ActionRecordedOutcome("E", permit ? "0" : "8");
-        json.WriteString("outcomeDesc", permit ? "Permit" : result.Basis == DecisionValues.BasisUnknownStudy ? "Deny: unknown study" : "Deny");
-        json.WriteStartArray("purposeOfEvent");
+        json?.WriteString("outcomeDesc", permit ? "Permit" : result.Basis == DecisionValues.BasisUnknownStudy ? "Deny: unknown study" : "Deny");
+        json?.WriteStartArray("purposeOfEvent");
         Purpose(json, result.Purpose);
-        json.WriteEndArray();
+        json?.WriteEndArray();
 
-        json.WriteStartArray("agent");
-        json.WriteStartObject(); // the recipient
-        json.WritePropertyName("type");
+        json?.WriteStartArray("agent");
+        json?.WriteStartObject(); // the recipient
+        json?.WritePropertyName("type");
         audit.Concept(ParticipationType, Recipient, "information recipient");
-        json.WritePropertyName("who");
+        json?.WritePropertyName("who");
         audit.Reference(result.Actor, identifierSystem: null, identifierValue: null);
-        json.WriteBoolean("requestor", false);
-        json.WriteStartArray("purposeOfUse");
+        json?.WriteBoolean("requestor", false);
+        json?.WriteStartArray("purposeOfUse");
         Purpose(json, result.Purpose);
-        json.WriteEndArray();
-        json.WriteEndObject();
+        json?.WriteEndArray();
+        json?.WriteEndObject();
         audit.Add("agent", SearchParamType.Reference, null, result.Actor);
         audit.ClientAgent(clientId, callerActor, callerPatient);
         audit.ServerAgent();
-        json.WriteEndArray();
+        json?.WriteEndArray();
         audit.Source("6", "Security Server");
 
-        json.WriteStartArray("entity");
+        json?.WriteStartArray("entity");
         if (patientReference is not null)
         {
             audit.PatientEntity(patientReference);
         }
         audit.StartDataEntity(result.ImagingStudy, StudyUidKey.DicomUidSystem, $"{StudyUidKey.OidPrefix}{result.Study}");
-        json.WriteStartArray("detail");
+        json?.WriteStartArray("detail");
         Detail(json, DecisionDetail, result.Decision);
         Detail(json, "basis", result.Basis);
         Detail(json, "action", result.Action);
@@ -177,42 +177,50 @@ public static class DecisionAuditEvent
         {
             Detail(json, "obligation", $"{obligation.System}|{obligation.Code}");
         }
-        json.WriteEndArray();
-        json.WriteEndObject();
+        json?.WriteEndArray();
+        json?.WriteEndObject();
         audit.Add(DecisionDetail, SearchParamType.Token, null, result.Decision);
         if (result.Consent is { } consent)
         {
             audit.StartDataEntity(consent, null, null);
-            json.WriteString("description", "The Consent version the decision rests on");
-            json.WriteEndObject();
+            json?.WriteString("description", "The Consent version the decision rests on");
+            json?.WriteEndObject();
         }
-        json.WriteEndArray();
-        return audit.Finish(withJson);
+        json?.WriteEndArray();
+        return audit.Finish();
     }
 
-    private static void Purpose(Utf8JsonWriter json, PurposeCoding purpose)
+    private static void Purpose(Utf8JsonWriter? json, PurposeCoding purpose)
     {
-        json.WriteStartObject();
-        json.WriteStartArray("coding");
-        json.WriteStartObject();
+        if (json is null)
+        {
+            return;
+        }
+        json?.WriteStartObject();
+        json?.WriteStartArray("coding");
+        json?.WriteStartObject();
         if (purpose.System is { } system)
         {
-            json.WriteString("system", system);
+            json?.WriteString("system", system);
         }
         if (purpose.Code is { } code)
         {
-            json.WriteString("code", code);
+            json?.WriteString("code", code);
         }
-        json.WriteEndObject();
-        json.WriteEndArray();
-        json.WriteEndObject();
+        json?.WriteEndObject();
+        json?.WriteEndArray();
+        json?.WriteEndObject();
     }
 
-    private static void Detail(Utf8JsonWriter json, string type, string value)
+    private static void Detail(Utf8JsonWriter? json, string type, string value)
     {
-        json.WriteStartObject();
-        json.WriteString("type", type);
-        json.WriteString("valueString", value);
-        json.WriteEndObject();
+        if (json is null)
+        {
+            return;
+        }
+        json?.WriteStartObject();
+        json?.WriteString("type", type);
+        json?.WriteString("valueString", value);
+        json?.WriteEndObject();
     }
 }
