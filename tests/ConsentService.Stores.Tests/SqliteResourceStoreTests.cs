@@ -105,6 +105,30 @@ public sealed class SqliteStoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_lists_its_matches_from_the_stream_index_without_reading_their_rows()
+    {
+        await using var store = Open();
+        for (var i = 0; i < 20; i++)
+            await store.CreateAsync(Write($"s{i}", index: [TokenEntry("category", "urn:c", i % 2 == 0 ? "x" : "y")]), None);
+        var query = new SearchQuery(StoreTestData.Consent, [Token("category", "urn:c", "x"), Token("category", "urn:c", null)], [], Count: 0);
+        var plan = store.Read(session =>
+        {
+            using var order = SqliteSearch.StreamOrderCommand(session, query, long.MaxValue);
+            using var explain = session.AdHoc("EXPLAIN QUERY PLAN " + order.Command.CommandText);
+            foreach (SqliteParameter parameter in order.Command.Parameters)
+                explain.Parameters.AddWithValue(parameter.ParameterName, parameter.Value);
+            var details = new List<string>();
+            using var rows = explain.ExecuteReader();
+            while (rows.Read())
+                details.Add(rows.GetString(3));
+            return details;
+        });
+        // The bundled SQLite's plan: the listing reads ix_version_stream only (a covering index), never the table.
+        Assert.Contains(plan, d => d.Contains("COVERING INDEX ix_version_stream", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN r", StringComparison.Ordinal) || d.Contains("USING INDEX ix_version_type_seq", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_new_file_is_migrated_to_the_latest_schema_version_in_a_created_folder()
     {
         var path = _folder.File(System.IO.Path.Combine("nested", "deeper", "new.db"));

@@ -140,6 +140,11 @@ internal static class SqliteMigrations
             DROP TABLE audit_date;
             DROP TABLE audit_string;
             """),
+        (6, """
+            -- a stream (cohort) lists its matches in id order from this index alone, without reading their rows
+            -- (SqliteSearch.StreamOrderCommand); appended to in sequence order like ix_version_type_seq
+            CREATE INDEX ix_version_stream ON resource_version (type, seq, valid_to, deleted, id);
+            """),
     ];
 
     public static int LatestVersion => Scripts[^1].Version;
