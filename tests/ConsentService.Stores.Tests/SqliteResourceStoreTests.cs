@@ -105,6 +105,19 @@ public sealed class SqliteStoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_of_several_chunks_returns_every_match_once_in_id_order()
+    {
+        await using var store = Open();
+        var ids = Enumerable.Range(0, SqliteResourceStore.StreamChunk * 2 + 7).Select(_ => Guid.NewGuid().ToString()).ToList();
+        foreach (var part in ids.Chunk(2000))
+            await store.TransactAsync([.. part.Select(id => (TransactionOperation)new CreateOperation(Write(id, index: [TokenEntry("category", "urn:c", "x")])))], None);
+        var streamed = new List<string>();
+        await foreach (var resource in store.StreamAsync(Query(Token("category", "urn:c", "x")), None))
+            streamed.Add(resource.Id);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), streamed);
+    }
+
+    [Fact]
     public async Task A_stream_lists_its_matches_from_the_stream_index_without_reading_their_rows()
     {
         await using var store = Open();

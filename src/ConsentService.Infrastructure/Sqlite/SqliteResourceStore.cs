@@ -429,8 +429,10 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable, IAsyncDis
         }));
     }
 
-    /// <summary>Rows read per statement of a stream.</summary>
-    private const int StreamChunk = 512;
+    /// <summary>Rows read per statement of a stream. SQLite reads a chunk's rows in sequence order; the larger the
+    /// chunk, the more of them share the table's interior pages, which a reader's 2 MiB cache cannot keep across the
+    /// rows of a large file read in id order.</summary>
+    internal const int StreamChunk = 4096;
 
     public async IAsyncEnumerable<StoredResource> StreamAsync(SearchQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
