@@ -17,10 +17,17 @@ public static class StudyUidKey
     public static IReadOnlyList<string> For(ImagingStudy study)
     {
         ArgumentNullException.ThrowIfNull(study);
+        return Of(study.Identifier.Where(i => i is not null).Select(i => (i.System, i.Value)));
+    }
+
+    /// <summary>The distinct, valid Study Instance UIDs among identifiers given as (system, value), in their order
+    /// (bare): the one rule for the POCO (<see cref="For"/>) and for stored JSON.</summary>
+    public static IReadOnlyList<string> Of(IEnumerable<(string? System, string? Value)> identifiers)
+    {
         List<string>? keys = null;
-        foreach (var identifier in study.Identifier)
+        foreach (var (system, value) in identifiers)
         {
-            if (identifier?.System != DicomUidSystem || !TryNormalize(identifier.Value, out var uid)) continue;
+            if (system != DicomUidSystem || !TryNormalize(value, out var uid)) continue;
             keys ??= [];
             if (!keys.Contains(uid)) keys.Add(uid);
         }

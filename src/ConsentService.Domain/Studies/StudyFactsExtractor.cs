@@ -47,15 +47,7 @@ public static class StudyFactsExtractor
         var study = document.RootElement;
         if (Text(study, "resourceType") != "ImagingStudy")
             throw new ArgumentException("The JSON is not an ImagingStudy.", nameof(json));
-        string? uid = null;
-        foreach (var identifier in Items(study, "identifier"))
-        {
-            if (Text(identifier, "system") == StudyUidKey.DicomUidSystem && StudyUidKey.TryNormalize(Text(identifier, "value"), out var bare))
-            {
-                uid = bare; // the first valid one, as StudyUidKey.For orders them
-                break;
-            }
-        }
+        var uid = StudyUidKey.Of(Items(study, "identifier").Select(i => (Text(i, "system"), Text(i, "value")))) is [var first, ..] ? first : null;
         var modalities = new List<string>();
         foreach (var coding in Items(study, "modality")) AddCoding(modalities, coding, CodeSystems.Dicom);
         var bodySites = new List<string>();
