@@ -52,7 +52,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     private const int SchemaVersion = 2;
 
     private readonly Lock _lock = new();
-    private readonly List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> _waiting = [];
+    private readonly List<WaitingRow> _waiting = [];
     private readonly SqliteSession _session;
     private readonly SqliteWriter _writer;
     private Task? _scheduled;
@@ -111,8 +111,14 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         }
     }
 
+    /// <summary>A committed audit row waiting for its entries, which are packed (<see cref="PackedIndexEntries"/>):
+    /// when the index lags (a cohort decides faster than this file takes entries) every waiting row is held here.
+    /// The chain hash is kept for the last row of each commit only: the index records the hash of the row it indexed
+    /// last, and a batch ends on such a row.</summary>
+    private readonly record struct WaitingRow(long Seq, string? Hash, byte[] Entries);
+
     /// <summary>On the main writer loop, after a commit: the committed rows' entries now wait for a batch.</summary>
-    public void Committed(List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> rows)
+    public void Committed(List<(long Seq, string Hash, byte[] Entries)> rows)
     {
         if (rows.Count == 0)
         {
@@ -120,7 +126,11 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         }
         lock (_lock)
         {
-            _waiting.AddRange(rows);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var (seq, hash, entries) = rows[i];
+                _waiting.Add(new WaitingRow(seq, i == rows.Count - 1 ? hash : null, entries));
+            }
             _scheduled ??= ScheduleAsync(_waiting.Count >= BatchRows ? TimeSpan.Zero : Delay);
         }
     }
@@ -189,12 +199,24 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
     private long IndexWaiting(SqliteSession session)
     {
         var upTo = UpTo(session);
-        (long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)[] rows;
+        var rows = new List<WaitingRow>(BatchRows);
         lock (_lock)
         {
-            rows = _waiting.Where(r => r.Seq > upTo).Take(BatchRows).ToArray();
+            // From BatchRows on, up to the end of a commit (the last waiting row always ends one).
+            foreach (var row in _waiting)
+            {
+                if (row.Seq <= upTo)
+                {
+                    continue;
+                }
+                rows.Add(row);
+                if (rows.Count >= BatchRows && row.Hash is not null)
+                {
+                    break;
+                }
+            }
         }
-        if (rows.Length == 0)
+        if (rows.Count == 0)
         {
             return upTo;
         }
@@ -202,11 +224,11 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         return rows[^1].Seq;
     }
 
-    private static void Write(SqliteSession session, IReadOnlyList<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)> rows)
+    private static void Write(SqliteSession session, List<WaitingRow> rows)
     {
-        foreach (var (seq, _, index) in rows)
+        foreach (var row in rows)
         {
-            SqliteIndexTables.AuditIndexFile.WriteAll(session, "AuditEvent", seq, index);
+            SqliteIndexTables.AuditIndexFile.WritePacked(session, "AuditEvent", row.Seq, row.Entries);
         }
         var cmd = session.Command("UPDATE audit_index_state SET upto = $upto, upto_hash = $hash WHERE id = 0;");
         cmd.Parameters.AddWithValue("$upto", rows[^1].Seq);
@@ -246,7 +268,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         var rebuilt = 0;
         while (true)
         {
-            var rows = new List<(long Seq, string Hash, IReadOnlyList<SearchIndexEntry> Index)>();
+            var rows = new List<WaitingRow>();
             using (var cmd = main.AdHoc("SELECT seq, hash, json FROM audit_event WHERE seq > $upto ORDER BY seq LIMIT $limit;"))
             {
                 cmd.Parameters.AddWithValue("$upto", upTo);
@@ -254,7 +276,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
                 using var row = cmd.ExecuteReader();
                 while (row.Read())
                 {
-                    rows.Add((row.GetInt64(0), row.GetString(1), StoredAuditEvents.Index(row.GetString(2))));
+                    rows.Add(new WaitingRow(row.GetInt64(0), row.GetString(1), PackedIndexEntries.Pack(StoredAuditEvents.Index(row.GetString(2)))));
                 }
             }
             if (rows.Count == 0)

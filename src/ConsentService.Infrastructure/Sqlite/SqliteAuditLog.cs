@@ -23,20 +23,33 @@ public sealed class SqliteAuditLog(SqliteResourceStore store) : IAuditLog
     {
         if (records.Count == 0)
             return Task.CompletedTask;
-        return store.Writer.ExecuteAsync(session => AppendInTransaction(session, records), ct);
+        // The index entries are packed here, on the caller's threads (all cores for a batch or a cohort's chunk),
+        // not on the one writer loop that every commit waits for.
+        var packed = new byte[records.Count][];
+        if (records.Count >= ParallelPacking)
+            Parallel.For(0, records.Count, i => packed[i] = PackedIndexEntries.Pack(records[i].Index));
+        else
+            for (var i = 0; i < records.Count; i++)
+                packed[i] = PackedIndexEntries.Pack(records[i].Index);
+        return store.Writer.ExecuteAsync(session => AppendInTransaction(session, records, packed), ct);
     }
 
-    /// <summary>Chains and inserts <paramref name="records"/> (with their index entries) in the writer's open
-    /// transaction. Used for decisions and, from <see cref="SqliteResourceStore"/>, with resource versions.</summary>
-    internal static int AppendInTransaction(SqliteSession session, IReadOnlyList<AuditRecord> records)
+    private const int ParallelPacking = 256;
+
+    /// <summary>Chains and inserts <paramref name="records"/> (with their index entries, packed here unless
+    /// <paramref name="packedIndex"/> has them) in the writer's open transaction. Used for decisions and, from
+    /// <see cref="SqliteResourceStore"/>, with resource versions.</summary>
+    internal static int AppendInTransaction(SqliteSession session, IReadOnlyList<AuditRecord> records, byte[][]? packedIndex = null)
     {
         var (seq, previous) = session.AuditTail ?? Tail(session);
-        foreach (var record in records)
+        for (var i = 0; i < records.Count; i++)
         {
+            var record = records[i];
             seq++;
             var hash = AuditChain.Hash(previous, seq, record.Id, record.Recorded, record.Json);
             Insert(session, seq, record, previous, hash);
-            session.AuditIndexPending.Add((seq, hash, record.Index)); // written in a later batch (SqliteAuditIndexer)
+            // written in a later batch (SqliteAuditIndexer)
+            session.AuditIndexPending.Add((seq, hash, packedIndex?[i] ?? PackedIndexEntries.Pack(record.Index)));
             previous = hash;
             session.AuditTail = (seq, hash);
         }

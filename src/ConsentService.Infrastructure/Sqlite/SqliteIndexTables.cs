@@ -51,7 +51,11 @@ internal sealed class SqliteIndexTables
         Date = prefix + "date";
         String = prefix + "string";
         Typed = typed;
+        // indexed by PackedIndexEntries' table codes
+        _insertSql = [InsertSql(Token, "system, value"), InsertSql(Reference, "ref_type, ref_id"), InsertSql(Date, "low, high"), InsertSql(String, "value")];
     }
+
+    private readonly string[] _insertSql;
 
     /// <summary>The row table with its alias r.</summary>
     public string From { get; }
@@ -81,71 +85,51 @@ internal sealed class SqliteIndexTables
     /// <summary>Writes the index entries of the row <paramref name="seq"/> into their tables.</summary>
     public void WriteAll(SqliteSession s, string type, long seq, IReadOnlyList<SearchIndexEntry> entries)
     {
-        if (entries.Count == 0)
-            return;
-        List<(string Param, object? A, object B)>? tokens = null, references = null, dates = null, strings = null;
-        foreach (var entry in entries)
-        {
-            switch (entry.Type)
-            {
-                case SearchParamType.Token:
-                    (tokens ??= []).Add((entry.Parameter, entry.System ?? "", entry.Value ?? ""));
-                    break;
-                case SearchParamType.Reference when entry.Value is not null:
-                    var (refType, refId) = IndexValues.SplitReference(entry.Value);
-                    (references ??= []).Add((entry.Parameter, refType, refId));
-                    break;
-                case SearchParamType.Date:
-                    (dates ??= []).Add((entry.Parameter, (entry.Low ?? DateTimeOffset.MinValue).UtcTicks, (entry.High ?? DateTimeOffset.MaxValue).UtcTicks));
-                    break;
-                case SearchParamType.String when entry.Value is not null:
-                    (strings ??= []).Add((entry.Parameter, null, entry.Value));
-                    break;
-                // a reference or string entry without a value indexes nothing
-            }
-        }
-        Insert(s, Token, "system, value", tokens, type, seq);
-        Insert(s, Reference, "ref_type, ref_id", references, type, seq);
-        Insert(s, Date, "low, high", dates, type, seq);
-        Insert(s, String, "value", strings, type, seq);
+        if (entries.Count > 0)
+            WritePacked(s, type, seq, PackedIndexEntries.PackTransient(entries));
     }
 
-    private void Insert(SqliteSession s, string table, string valueColumns, List<(string Param, object? A, object B)>? rows, string type, long seq)
+    /// <summary>Writes the index entries of the row <paramref name="seq"/>, packed (<see cref="PackedIndexEntries"/>),
+    /// into their tables.</summary>
+    public void WritePacked(SqliteSession s, string type, long seq, ReadOnlySpan<byte> packed)
     {
-        if (rows is null)
-            return;
-        var twoValues = valueColumns.Contains(',', StringComparison.Ordinal);
         // One prepared single-row statement per table, executed per entry. (Measured: multi-row VALUES statements of
         // varying length made appends slower as the tables grew; single-row inserts stay flat.) Bound by position
-        // through SQLite's API: this runs for every index entry of every version and AuditEvent.
-        var sql = $"INSERT{(Keyed ? " OR IGNORE" : "")} INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES (?, {(Typed ? "?, " : "")}?, {(twoValues ? "?, ?" : "?")});";
-        var stmt = s.NativeStatement(sql);
-        foreach (var (param, a, b) in rows)
+        // through SQLite's API, from the packed UTF-8: this runs for every index entry of every version and AuditEvent.
+        var reader = new PackedIndexEntries.Reader(packed);
+        SQLitePCL.sqlite3_stmt? token = null, reference = null, date = null, text = null; // looked up once per row
+        while (reader.NextEntry(out var table))
         {
+            var stmt = table switch
+            {
+                PackedIndexEntries.Token => token ??= s.NativeStatement(_insertSql[table]),
+                PackedIndexEntries.Reference => reference ??= s.NativeStatement(_insertSql[table]),
+                PackedIndexEntries.Date => date ??= s.NativeStatement(_insertSql[table]),
+                _ => text ??= s.NativeStatement(_insertSql[table]),
+            };
             var at = 1;
             SQLitePCL.raw.sqlite3_bind_int64(stmt, at++, seq);
             if (Typed)
                 SQLitePCL.raw.sqlite3_bind_text(stmt, at++, type);
-            SQLitePCL.raw.sqlite3_bind_text(stmt, at++, param);
-            if (twoValues)
-                Bind(stmt, at++, a!);
-            Bind(stmt, at, b);
+            SQLitePCL.raw.sqlite3_bind_text(stmt, at++, reader.NextText());
+            switch (table)
+            {
+                case PackedIndexEntries.Date:
+                    SQLitePCL.raw.sqlite3_bind_int64(stmt, at++, reader.NextNumber());
+                    SQLitePCL.raw.sqlite3_bind_int64(stmt, at, reader.NextNumber());
+                    break;
+                case PackedIndexEntries.String:
+                    SQLitePCL.raw.sqlite3_bind_text(stmt, at, reader.NextText());
+                    break;
+                default: // token (system, value), reference (type, id)
+                    SQLitePCL.raw.sqlite3_bind_text(stmt, at++, reader.NextText());
+                    SQLitePCL.raw.sqlite3_bind_text(stmt, at, reader.NextText());
+                    break;
+            }
             s.Step(stmt);
         }
     }
 
-    private static void Bind(SQLitePCL.sqlite3_stmt stmt, int at, object value)
-    {
-        switch (value)
-        {
-            case long number:
-                SQLitePCL.raw.sqlite3_bind_int64(stmt, at, number);
-                break;
-            case string text:
-                SQLitePCL.raw.sqlite3_bind_text(stmt, at, text);
-                break;
-            default:
-                throw new ArgumentException($"An index value is a string or a long, not {value.GetType().Name}.", nameof(value));
-        }
-    }
+    private string InsertSql(string table, string valueColumns) =>
+        $"INSERT{(Keyed ? " OR IGNORE" : "")} INTO {table} (seq, {(Typed ? "type, " : "")}param, {valueColumns}) VALUES (?, {(Typed ? "?, " : "")}?, {(valueColumns.Contains(',', StringComparison.Ordinal) ? "?, ?" : "?")});";
 }

@@ -22,9 +22,9 @@ internal sealed class SqliteSession : IDisposable
     /// stamped by the writer once it has committed.</summary>
     public HashSet<string> Written { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Index entries of the audit rows appended in the open write transaction, by row sequence, for
+    /// <summary>Index entries (packed) of the audit rows appended in the open write transaction, by row sequence, for
     /// <see cref="SqliteAuditIndexer"/> once committed.</summary>
-    public List<(long Seq, string Hash, IReadOnlyList<Application.Ports.SearchIndexEntry> Index)> AuditIndexPending { get; } = [];
+    public List<(long Seq, string Hash, byte[] Entries)> AuditIndexPending { get; } = [];
 
     /// <summary>Audit records appended in the open write transaction (the writer's group-commit statistics).</summary>
     public int AuditRecordsInTransaction { get; set; }

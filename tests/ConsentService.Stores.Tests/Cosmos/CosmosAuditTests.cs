@@ -72,7 +72,7 @@ public sealed class CosmosAuditTests(CosmosServerFixture server) : IDisposable
     [Fact]
     public async Task A_writer_dying_after_the_commit_has_its_audit_event_written_by_the_sweep()
     {
-        var lease = TimeSpan.FromSeconds(2);
+        var lease = TimeSpan.FromSeconds(4);
         await using var store = await _databases.OpenStoreAsync(lease: lease);
         await store.CreateAsync(Audited("c1", "p1"), None);
         store.StepHook = step => step == "committed" ? throw new SimulatedCrashException() : Task.CompletedTask;
@@ -98,7 +98,7 @@ public sealed class CosmosAuditTests(CosmosServerFixture server) : IDisposable
     [Fact]
     public async Task A_writer_dying_before_the_commit_leaves_neither_version_nor_audit_event()
     {
-        await using var store = await _databases.OpenStoreAsync(lease: TimeSpan.FromSeconds(2));
+        await using var store = await _databases.OpenStoreAsync(lease: TimeSpan.FromSeconds(4));
         await store.CreateAsync(Audited("c1", "p1"), None);
         store.StepHook = step => step == "version-written" ? throw new SimulatedCrashException() : Task.CompletedTask;
         await Assert.ThrowsAsync<SimulatedCrashException>(() => store.UpsertAsync(Audited("c1", "p1", "dead"), None));

@@ -115,7 +115,7 @@ public sealed class CosmosStoreTests(CosmosServerFixture server) : IDisposable
     [Fact]
     public async Task A_writer_dying_between_version_and_pointer_is_never_seen_and_the_sweep_removes_its_traces()
     {
-        var lease = TimeSpan.FromSeconds(2); // long enough that a write under a loaded test run does not fence itself
+        var lease = TimeSpan.FromSeconds(4); // long enough that a write under a loaded test run does not fence itself (2 s did once, on a loaded 2-core machine)
         await using var store = await _databases.OpenStoreAsync(lease: lease);
         var v1 = await store.CreateAsync(Write("s1", [ReferenceEntry("patient", "Patient/p1")], keys: ["uid-1"], type: Study), None);
 
@@ -161,7 +161,7 @@ public sealed class CosmosStoreTests(CosmosServerFixture server) : IDisposable
     [Fact]
     public async Task Writes_blocked_by_a_dead_writers_version_resume_after_the_lease()
     {
-        await using var store = await _databases.OpenStoreAsync(lease: TimeSpan.FromSeconds(2));
+        await using var store = await _databases.OpenStoreAsync(lease: TimeSpan.FromSeconds(4));
         await store.CreateAsync(Write("c1"), None);
         store.StepHook = step => step == "version-written" ? throw new SimulatedCrashException() : Task.CompletedTask;
         await Assert.ThrowsAsync<SimulatedCrashException>(() => store.UpsertAsync(Write("c1", status: "dead"), None));
