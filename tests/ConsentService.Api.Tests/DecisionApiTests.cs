@@ -200,6 +200,26 @@ public sealed class DecisionApiTests(ConsentServiceFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Batch_answer_is_the_decision_APIs_JSON_written_in_one_pass()
+    {
+        var (_, permitted, _) = await SeedAsync();
+        using var http = factory.CreateClient();
+        var studies = Enumerable.Repeat(permitted, 300).Append("1.2.3.999").ToArray();
+        var response = await http.PostAsync("/api/v1/decisions/batch",
+            new StringContent(JsonSerializer.Serialize(new { studies, actor = Vendor }), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        // exactly what the decision API's source-generated serializer writes for the results it reads back
+        var type = ConsentService.Api.Endpoints.DecisionJsonContext.Default.BatchDecisionResult;
+        var parsed = JsonSerializer.Deserialize(text, type)!;
+        Assert.Equal(301, parsed.Results.Count);
+        Assert.Equal(new ConsentService.Application.Decisions.BatchSummary(300, 0, 1), parsed.Summary);
+        Assert.Equal(JsonSerializer.Serialize(parsed, type), text);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Batch_over_ten_thousand_studies_is_400()
     {
         using var http = factory.CreateClient();

@@ -37,7 +37,7 @@ public static class DecisionEndpoints
             {
                 var query = await ReadAsync(request, DecisionJsonContext.Default.BatchDecisionQuery, ct);
                 var result = await mediator.Send(new DecideBatchCommand(query), ct);
-                return TypedResults.Json(result, DecisionJsonContext.Default.BatchDecisionResult);
+                return new PipedJson<BatchDecisionResult>(result, DecisionJsonContext.Default.BatchDecisionResult);
             })
             .WithName("decideBatch")
             .WithSummary("Decide up to 10,000 studies for one actor and purpose, in order.")
@@ -65,6 +65,29 @@ public static class DecisionEndpoints
             .Produces<DecisionResult>(200, "application/x-ndjson")
             .ProducesProblem(400).ProducesProblem(415).ProducesProblem(503);
         return app;
+    }
+
+    /// <summary>
+    /// A large answer (a batch: up to 10,000 results, about 7 MB) serialized in one synchronous pass into the response
+    /// pipe, through the source-generated fast path, then flushed. <c>TypedResults.Json</c> serializes asynchronously,
+    /// and System.Text.Json stops using a type's fast path when streaming once an answer of that type outgrew its
+    /// flush threshold, so every batch answer went through the slower metadata-driven converters (measured in process,
+    /// a 7 MB answer of 10,000 results: 24-43 ms asynchronously, 16-28 ms in one pass). The whole answer is in memory
+    /// either way (the results are).
+    /// </summary>
+    private sealed class PipedJson<T>(T value, JsonTypeInfo<T> type) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            using (var json = new Utf8JsonWriter(response.BodyWriter))
+            {
+                JsonSerializer.Serialize(json, value, type);
+            }
+            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
     }
 
     private static async Task StreamCohortAsync(HttpContext context, IAsyncEnumerable<CohortLine> lines, ILogger logger, CancellationToken ct)
