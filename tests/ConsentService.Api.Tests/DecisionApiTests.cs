@@ -200,7 +200,7 @@ public sealed class DecisionApiTests(ConsentServiceFactory factory) : IClassFixt
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Batch_answer_is_the_decision_APIs_JSON_written_in_one_pass()
+    public async System.Threading.Tasks.Task Batch_answer_is_exactly_the_decision_APIs_JSON_with_its_content_type()
     {
         var (_, permitted, _) = await SeedAsync();
         using var http = factory.CreateClient();

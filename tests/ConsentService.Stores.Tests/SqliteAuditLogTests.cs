@@ -247,6 +247,19 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_large_commit_is_indexed_in_batches_of_fewer_than_twice_the_batch_size()
+    {
+        var count = 3 * SqliteAuditIndexer.BatchRows + 5;
+        await _log.AppendAsync(Enumerable.Range(0, count).Select(i => Record("big-" + i)).ToList(), None); // one unit, one commit
+
+        var found = await _log.SearchAsync(new SearchQuery("AuditEvent", [Token("type", "urn:test", "t")], [], 1), None);
+
+        Assert.Equal(count, found.Total);
+        Assert.InRange(_store.AuditIndexer.LargestBatch, SqliteAuditIndexer.BatchRows, 2 * SqliteAuditIndexer.BatchRows - 1);
+        Assert.Equal((long)count, OnIndexFile("SELECT upto FROM audit_index_state;"));
+    }
+
+    [Fact]
     public async Task An_index_file_with_the_former_token_index_by_system_keeps_its_entries_and_loses_that_index()
     {
         static AuditRecord Event(string id) => new(id, DateTimeOffset.UtcNow,

@@ -82,7 +82,9 @@ public static class DecisionEndpoints
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
-            using (var json = new Utf8JsonWriter(response.BodyWriter))
+            var options = type.Options; // written as the serializer options say (encoder, indentation, depth)
+            using (var json = new Utf8JsonWriter(response.BodyWriter,
+                new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented, MaxDepth = options.MaxDepth }))
             {
                 JsonSerializer.Serialize(json, value, type);
             }

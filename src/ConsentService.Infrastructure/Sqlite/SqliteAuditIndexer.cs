@@ -22,7 +22,8 @@ namespace ConsentService.Infrastructure.Sqlite;
 /// </remarks>
 internal sealed class SqliteAuditIndexer : IAsyncDisposable
 {
-    /// <summary>Rows written per index transaction at most.</summary>
+    /// <summary>Rows per index transaction: a batch takes at least this many waiting rows (when there are) and ends
+    /// on the next row that keeps its hash, so it holds fewer than twice this many.</summary>
     public const int BatchRows = 8192;
 
     /// <summary>How long committed rows may wait to be batched before their entries are written.</summary>
@@ -99,6 +100,9 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         }
     }
 
+    /// <summary>The most rows one index transaction has written (diagnostics and tests; the index writer's thread writes it).</summary>
+    public int LargestBatch { get; private set; }
+
     /// <summary>Rows committed whose entries are not written yet.</summary>
     public int Waiting
     {
@@ -113,8 +117,9 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
 
     /// <summary>A committed audit row waiting for its entries, which are packed (<see cref="PackedIndexEntries"/>):
     /// when the index lags (a cohort decides faster than this file takes entries) every waiting row is held here.
-    /// The chain hash is kept for the last row of each commit only: the index records the hash of the row it indexed
-    /// last, and a batch ends on such a row.</summary>
+    /// The chain hash is kept only for the last row of each commit and every <see cref="BatchRows"/>-th row within
+    /// one: the index records the hash of the row it indexed last, and a batch ends on such a row (so a batch holds
+    /// fewer than twice <see cref="BatchRows"/> rows).</summary>
     private readonly record struct WaitingRow(long Seq, string? Hash, byte[] Entries);
 
     /// <summary>On the main writer loop, after a commit: the committed rows' entries now wait for a batch.</summary>
@@ -129,7 +134,8 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
             for (var i = 0; i < rows.Count; i++)
             {
                 var (seq, hash, entries) = rows[i];
-                _waiting.Add(new WaitingRow(seq, i == rows.Count - 1 ? hash : null, entries));
+                // a batch ends on a row with its hash: the end of a commit, and every BatchRows-th row within one
+                _waiting.Add(new WaitingRow(seq, i == rows.Count - 1 || (i + 1) % BatchRows == 0 ? hash : null, entries));
             }
             _scheduled ??= ScheduleAsync(_waiting.Count >= BatchRows ? TimeSpan.Zero : Delay);
         }
@@ -202,7 +208,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
         var rows = new List<WaitingRow>(BatchRows);
         lock (_lock)
         {
-            // From BatchRows on, up to the end of a commit (the last waiting row always ends one).
+            // From BatchRows on, up to the next row with its hash (the last waiting row always has one).
             foreach (var row in _waiting)
             {
                 if (row.Seq <= upTo)
@@ -221,6 +227,7 @@ internal sealed class SqliteAuditIndexer : IAsyncDisposable
             return upTo;
         }
         Write(session, rows);
+        LargestBatch = Math.Max(LargestBatch, rows.Count);
         return rows[^1].Seq;
     }
 
