@@ -1,8 +1,5 @@
 using System.Globalization;
 using ConsentService.Application.Audit;
-using ConsentService.Application.Ports;
-using ConsentService.Application.Search;
-using Hl7.Fhir.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace ConsentService.Infrastructure.Sqlite;

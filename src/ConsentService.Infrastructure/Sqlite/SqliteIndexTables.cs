@@ -1,5 +1,4 @@
 using ConsentService.Application.Ports;
-using Microsoft.Data.Sqlite;
 
 namespace ConsentService.Infrastructure.Sqlite;
 
